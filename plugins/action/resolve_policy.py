@@ -1,0 +1,46 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Resolve the host's effective tier policy on the controller, without a round trip.
+
+Documentation: plugins/modules/resolve_policy.py.
+"""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+try:
+    from tripod.policy import in_window, resolve_host
+    from tripod.policy.origin import ansible_origin
+    from tripod.policy.resolve import LAYERS
+
+    HAS_TRIPOD = True
+except ImportError:  # pragma: no cover - reported to the user below
+    HAS_TRIPOD = False
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        if not HAS_TRIPOD:
+            result.update(failed=True, msg="the tripod Python package is not installed on the controller (pip install tripod)")
+            return result
+        task_vars = task_vars or {}
+        host = task_vars.get("inventory_hostname", "?")
+        host_vars = {name: task_vars[name] for name in (*LAYERS, "tripod_client") if name in task_vars}
+        resolution = resolve_host(host, list(task_vars.get("group_names", [])), host_vars, ansible_origin)
+        if not resolution.ok:
+            lines = [str(p) for p in resolution.problems]
+            result.update(failed=True, problems=lines, msg="invalid Tripod policy, nothing was changed:\n" + "\n".join(lines))
+            return result
+        result["changed"] = False
+        result["ansible_facts"] = {
+            "tripod_tier": resolution.tier,
+            "tripod_client": resolution.client,
+            "tripod_policy": resolution.policy,
+            "tripod_in_maintenance_window": in_window(resolution.policy["maintenance_window"]),
+        }
+        return result

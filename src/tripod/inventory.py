@@ -1,0 +1,72 @@
+"""Load an Ansible inventory offline (no host is contacted) and validate every host's policy."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tripod.errors import InputError
+from tripod.policy import Problem, Resolution, resolve_host
+from tripod.policy.origin import ansible_origin
+from tripod.policy.resolve import CLIENT_VAR, LAYERS
+
+
+@dataclass(frozen=True)
+class InventoryHost:
+    name: str
+    groups: list[str]
+    vars: dict[str, Any]
+
+
+def _strict_inventory_env() -> None:
+    # A source that does not parse must be an error, not a warning and an empty inventory.
+    os.environ.setdefault("ANSIBLE_INVENTORY_UNPARSED_FAILED", "true")
+    os.environ.setdefault("ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED", "true")
+
+
+def load_hosts(sources: list[str], limit: str | None = None, vault_password_file: str | None = None) -> list[InventoryHost]:
+    """Every host of the inventory (after `limit`), with its groups and Tripod variables."""
+    for source in sources:
+        if not Path(source).exists() and "," not in source:
+            raise InputError(f"{source}: inventory not found")
+    _strict_inventory_env()
+    from ansible.errors import AnsibleError
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.vars.manager import VariableManager
+
+    loader = DataLoader()
+    if vault_password_file:
+        from ansible.cli import CLI
+
+        loader.set_vault_secrets(CLI.setup_vault_secrets(loader, vault_ids=[], vault_password_files=[vault_password_file]))
+    try:
+        inventory = InventoryManager(loader=loader, sources=sources)
+        if limit:
+            inventory.subset(limit)
+        variables = VariableManager(loader=loader, inventory=inventory)
+        hosts = []
+        for host in inventory.get_hosts():
+            all_vars = variables.get_vars(host=host, include_hostvars=False)
+            wanted = {name: all_vars[name] for name in (*LAYERS, CLIENT_VAR) if name in all_vars}
+            hosts.append(InventoryHost(host.name, [g.name for g in host.get_groups()], wanted))
+    except AnsibleError as exc:
+        raise InputError(_one_line(str(exc))) from None
+    return hosts
+
+
+def _one_line(message: str) -> str:
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    return " ".join(lines[:3])
+
+
+def validate_inventory(sources: list[str], limit: str | None = None, vault_password_file: str | None = None) -> tuple[list[Resolution], list[Problem]]:
+    """Resolve every host; return the resolutions and every problem found, all at once."""
+    hosts = load_hosts(sources, limit, vault_password_file)
+    if not hosts:
+        raise InputError(f"{', '.join(sources)}: the inventory has no hosts" + (f" matching --limit {limit}" if limit else ""))
+    resolutions = [resolve_host(h.name, h.groups, h.vars, ansible_origin) for h in hosts]
+    problems = [problem for resolution in resolutions for problem in resolution.problems]
+    return resolutions, problems

@@ -1,0 +1,176 @@
+"""Resolve a host's effective policy from its tier and the client's overrides.
+
+Used in two places with the same code: the `tripod.maintenance.resolve_policy` action
+plugin (at run time, per host) and `tripod validate` (offline, every host at once).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Callable, Mapping
+
+import yaml
+
+from tripod.policy.schema import SCHEMA, check
+
+TIER_GROUPS = ("tier_scheduled_support", "tier_srp_server", "tier_srp_workstation")
+
+# Override layers, lowest precedence first. Each is an ordinary inventory variable.
+LAYERS = ("tripod_client_policy", "tripod_group_policy", "tripod_host_policy")
+CLIENT_VAR = "tripod_client"
+
+OriginFinder = Callable[[Any], "str | None"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem, phrased for an engineer: host, key, message, file."""
+
+    host: str
+    key: str
+    message: str
+    file: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}: " if self.file else ""
+        return f"{where}host {self.host}: {self.key}: {self.message}"
+
+
+@dataclass
+class Resolution:
+    """The outcome for one host: its tier and effective policy, or its problems."""
+
+    host: str
+    tier: str | None = None
+    client: str | None = None
+    policy: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@lru_cache(maxsize=1)
+def tier_defaults() -> dict[str, Any]:
+    """The shipped tier policies (src/tripod/policy/tiers.yml)."""
+    text = resources.files("tripod.policy").joinpath("tiers.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge `override` into a copy of `base`: mappings merge key by key, anything else replaces."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def tier_policy(tier: str) -> dict[str, Any]:
+    defaults = tier_defaults()
+    return deep_merge(defaults["common"], defaults["tiers"][tier])
+
+
+def _plain(value: Any) -> Any:
+    """Strip Ansible's tagged and lazy containers down to plain Python data."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    for plain in (bool, int, float, str):
+        if isinstance(value, plain):
+            return plain(value)
+    return value
+
+
+def _find_origin(layer_value: Any, dotted: str, origin_of: OriginFinder | None) -> str | None:
+    """The file (and line) that set `dotted` inside a layer, as far as it can be known."""
+    if origin_of is None:
+        return None
+    node = layer_value
+    best = origin_of(node)
+    for part in dotted.split("[")[0].split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            break
+        node = node[part]
+        best = origin_of(node) or best
+    return best
+
+
+def _cross_checks(policy: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Rules that span keys; only run on a policy whose leaves are already valid."""
+    problems = []
+    health = policy["health"]
+    for what in ("disk", "inode"):
+        warning, critical = health[f"{what}_warning_percent"], health[f"{what}_critical_percent"]
+        if warning >= critical:
+            problems.append(
+                (f"health.{what}_warning_percent", f"{warning} must be below {what}_critical_percent ({critical})")
+            )
+    patch = policy["patch"]
+    if patch["approval"] == "approved_only" and not patch["approved_packages"] and policy["areas"]["patching"]["mode"] == "enforce":
+        problems.append(("patch.approved_packages", "is empty while approval is approved_only: nothing would ever be patched"))
+    return problems
+
+
+def resolve_host(
+    host: str,
+    group_names: list[str],
+    host_vars: Mapping[str, Any],
+    origin_of: OriginFinder | None = None,
+) -> Resolution:
+    """Resolve one host. Never raises for bad input: problems are returned."""
+    result = Resolution(host=host)
+
+    def problem(key: str, message: str, file: str | None = None) -> None:
+        result.problems.append(Problem(host, key, message, file))
+
+    tiers = [group for group in TIER_GROUPS if group in group_names]
+    if not tiers:
+        problem("tier", f"the host is in no tier group; add it to exactly one of: {', '.join(TIER_GROUPS)}")
+    elif len(tiers) > 1:
+        problem("tier", f"the host is in {len(tiers)} tier groups ({', '.join(tiers)}); it must be in exactly one")
+    else:
+        result.tier = tiers[0]
+
+    client = host_vars.get(CLIENT_VAR)
+    if not isinstance(client, str) or not client.strip():
+        problem(CLIENT_VAR, "must be set to the client's name (a non-empty string), usually in group_vars/all",
+                origin_of(client) if origin_of and client is not None else None)
+    else:
+        result.client = str(client)
+
+    layers: list[tuple[str, dict[str, Any]]] = []
+    for name in LAYERS:
+        raw = host_vars.get(name)
+        if raw is None:
+            continue
+        for schema_problem in check(raw, SCHEMA, prefix=""):
+            key = f"{name}.{schema_problem.key}" if schema_problem.key != "(policy)" else name
+            problem(key, schema_problem.message, _find_origin(raw, schema_problem.key, origin_of))
+        if isinstance(raw, Mapping):
+            layers.append((name, _plain(raw)))
+
+    if result.tier is None or result.problems:
+        return result
+
+    policy = tier_policy(result.tier)
+    for _, layer in layers:
+        policy = deep_merge(policy, layer)
+    for schema_problem in check(policy, SCHEMA, require_all=True):
+        problem(schema_problem.key, schema_problem.message)
+    if not result.problems:
+        for key, message in _cross_checks(policy):
+            file = None
+            for name, _ in layers:
+                file = _find_origin(host_vars.get(name), key, origin_of) or file
+            problem(key, message, file)
+    if not result.problems:
+        result.policy = policy
+    return result

@@ -1,0 +1,228 @@
+"""The policy schema: every key a tier policy may hold, its type and its allowed values.
+
+The schema is data. `check()` walks a policy against it and returns every problem
+found, each naming the dotted key, so that one pass reports everything at once.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Union
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+AREAS = ("health_check", "housekeeping", "patching", "hardening")
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_BATCH = re.compile(r"^(100|[1-9]\d?)%$")
+
+
+def _check_time(value: Any) -> str | None:
+    return None if _HHMM.match(value) else f"'{value}' is not a time of day HH:MM (00:00-23:59)"
+
+
+def _check_timezone(value: Any) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"'{value}' is not a known IANA timezone (for example Europe/Berlin or UTC)"
+    return None
+
+
+def _check_batch(value: Any) -> str | None:
+    if isinstance(value, int):
+        return None if value >= 1 else f"{value} must be at least 1"
+    return None if _BATCH.match(value) else f"'{value}' must be a host count or a percentage like '25%'"
+
+
+def _check_absolute_path(value: Any) -> str | None:
+    return None if value.startswith("/") or re.match(r"^[A-Za-z]:\\", value) else f"'{value}' is not an absolute path"
+
+
+_TYPE_NAMES: dict[type, str] = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "mapping"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One leaf key: its Python type(s), allowed values, bounds and an extra check."""
+
+    types: Union[type, tuple[type, ...]]
+    doc: str
+    choices: tuple[Any, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    items: Union["Field", None] = None
+    extra: Callable[[Any], str | None] | None = None
+
+    def type_name(self) -> str:
+        types = self.types if isinstance(self.types, tuple) else (self.types,)
+        return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+
+
+Schema = Mapping[str, Union[Field, "Schema"]]  # type: ignore[misc]
+
+
+def _area(doc: str) -> dict[str, Field]:
+    return {
+        "enabled": Field(bool, f"run {doc} at all"),
+        "mode": Field(str, "audit (findings only) or enforce (remediate)", choices=("audit", "enforce")),
+        "cadence": Field(str, "how often the area runs", choices=("daily", "weekly", "monthly", "on_visit")),
+    }
+
+
+_PERCENT = {"minimum": 1, "maximum": 100}
+_STR_LIST = Field(str, "entry")
+_PATH_LIST = Field(str, "absolute path", extra=_check_absolute_path)
+
+SCHEMA: Schema = {
+    "areas": {name: _area(name.replace("_", " ")) for name in AREAS},
+    "patch": {
+        "classes": Field(str, "security: security updates only; all: every update", choices=("security", "all")),
+        "approval": Field(str, "automatic, or only approved_packages", choices=("automatic", "approved_only")),
+        "approved_packages": Field(list, "packages (names or globs) approved by an engineer", items=_STR_LIST),
+        "exclude": Field(list, "packages (names or globs) never updated; held for the run", items=_STR_LIST),
+        "schedule": {
+            "kind": Field(str, "when patching is due", choices=("daily", "weekly", "monthly", "patch_tuesday")),
+            "weekday": Field(str, "day for weekly schedules", choices=WEEKDAYS),
+            "monthday": Field(int, "day of month for monthly schedules", minimum=1, maximum=28),
+            "offset_days": Field(int, "days after the scheduled day (Patch Tuesday + N)", minimum=0, maximum=27),
+        },
+        "reboot": Field(str, "reboot policy", choices=("never", "if_required", "always")),
+        "reboot_timeout_seconds": Field(int, "maximum wait for a host to come back", minimum=60, maximum=7200),
+        "reboot_group": Field(str, "hosts of the same group never reboot at the same time"),
+        "batch_size": Field((int, str), "hosts per batch, or a percentage", extra=_check_batch),
+        "max_fail_percentage": Field(int, "failed hosts per batch that stop the rollout", minimum=0, maximum=100),
+        "retries": Field(int, "retries for transient failures (dpkg lock, mirror)", minimum=0, maximum=10),
+        "security_grace_days": Field(int, "days a security update may wait before it is critical", minimum=0),
+        "pre_hooks": Field(list, "commands or task files run before patching", items=_STR_LIST),
+        "post_hooks": Field(list, "commands or task files run after patching", items=_STR_LIST),
+    },
+    "maintenance_window": {
+        "timezone": Field(str, "IANA timezone of the window", extra=_check_timezone),
+        "days": Field(list, "weekdays the window opens; empty means every day", items=Field(str, "weekday", choices=WEEKDAYS)),
+        "start": Field(str, "local opening time HH:MM", extra=_check_time),
+        "duration_minutes": Field(int, "length of the window; may cross midnight", minimum=1, maximum=7 * 24 * 60),
+    },
+    "health": {
+        "disk_warning_percent": Field((int, float), "filesystem use that warns", **_PERCENT),
+        "disk_critical_percent": Field((int, float), "filesystem use that is critical", **_PERCENT),
+        "inode_warning_percent": Field((int, float), "inode use that warns", **_PERCENT),
+        "inode_critical_percent": Field((int, float), "inode use that is critical", **_PERCENT),
+        "memory_warning_percent": Field((int, float), "memory use that warns", **_PERCENT),
+        "load_per_core_warning": Field((int, float), "15-minute load per core that warns", minimum=0),
+        "required_services": Field(list, "units that must be active", items=_STR_LIST),
+        "certificate_paths": Field(list, "directories or files with certificates to watch", items=_PATH_LIST),
+        "certificate_expiry_days": Field(int, "warn when a certificate expires within N days", minimum=0),
+        "backup_markers": Field(list, "files touched by each successful backup", items=_PATH_LIST),
+        "backup_max_age_hours": Field(int, "a backup marker older than this is stale", minimum=1),
+        "reboot_pending_max_days": Field(int, "a reboot pending longer than this is a finding", minimum=0),
+        "uptime_max_days": Field(int, "uptime longer than this is a finding", minimum=1),
+        "eol_warning_days": Field(int, "warn when end of life is within N days", minimum=0),
+    },
+    "report": {
+        "monthly": Field(bool, "write the monthly client report"),
+        "engineer_review": Field(bool, "write the twice-yearly engineer-reviewed report"),
+        "formats": Field(list, "report formats", items=Field(str, "format", choices=("html", "pdf", "json", "csv"))),
+        "recipients": Field(list, "who receives the report", items=_STR_LIST),
+    },
+    "alerts": {
+        "enabled": Field(bool, "send findings to the Service Desk"),
+        "service_desk_tier": Field(int, "1 workstation, 2 server, 3 network infrastructure", choices=(1, 2, 3)),
+        "min_severity": Field(str, "lowest severity that opens a ticket", choices=SEVERITIES),
+        "sinks": Field(list, "ticket sinks", items=Field(str, "sink", choices=("jsonl", "webhook", "email"))),
+        "suppress_in_maintenance_window": Field(bool, "hold alerts while the host is in its window"),
+    },
+}
+
+
+@dataclass
+class SchemaProblem:
+    """A problem at a dotted key path, for example `patch.reboot`."""
+
+    key: str
+    message: str
+    value: Any = field(default=None, repr=False)
+
+
+def _type_name(value: Any) -> str:
+    for plain, name in _TYPE_NAMES.items():  # bool before int: True is an int too
+        if isinstance(value, plain):
+            return name
+    return "null" if value is None else type(value).__name__
+
+
+def _is_type(value: Any, types: Union[type, tuple[type, ...]]) -> bool:
+    types = types if isinstance(types, tuple) else (types,)
+    if isinstance(value, bool) and bool not in types:
+        return False  # YAML `yes` is not a number
+    return isinstance(value, types)
+
+
+def _check_leaf(spec: Field, value: Any, key: str) -> list[SchemaProblem]:
+    if not _is_type(value, spec.types):
+        shown = f"'{value}'" if isinstance(value, str) else repr(value)
+        wanted = spec.type_name()
+        article = "an" if wanted[0] in "aeiou" else "a"
+        return [SchemaProblem(key, f"must be {article} {wanted}, got {_type_name(value)} {shown}", value)]
+    if spec.choices and value not in spec.choices:
+        allowed = ", ".join(str(c) for c in spec.choices)
+        return [SchemaProblem(key, f"'{value}' is not one of: {allowed}", value)]
+    if spec.minimum is not None and value < spec.minimum:
+        return [SchemaProblem(key, f"{value} is below the minimum {spec.minimum}", value)]
+    if spec.maximum is not None and value > spec.maximum:
+        return [SchemaProblem(key, f"{value} is above the maximum {spec.maximum}", value)]
+    if spec.extra is not None:
+        message = spec.extra(value)
+        if message:
+            return [SchemaProblem(key, message, value)]
+    if spec.items is not None:
+        problems: list[SchemaProblem] = []
+        for index, item in enumerate(value):
+            problems.extend(_check_leaf(spec.items, item, f"{key}[{index}]"))
+        return problems
+    return []
+
+
+def unknown_key_message(key: str, known: list[str]) -> str:
+    """Name the unknown key and, when it looks like a typo, the key that was meant."""
+    import difflib
+
+    close = difflib.get_close_matches(key.rsplit(".", 1)[-1], known, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(sorted(known))}"
+    return f"unknown key{hint}"
+
+
+def check(policy: Any, schema: Schema = SCHEMA, prefix: str = "", require_all: bool = False) -> list[SchemaProblem]:
+    """Check `policy` against `schema`.
+
+    With `require_all`, every key of the schema must be present (an effective policy);
+    without it, any subset is allowed (an override layer).
+    """
+    if not isinstance(policy, Mapping):
+        return [SchemaProblem(prefix or "(policy)", f"must be a mapping, got {type(policy).__name__}", policy)]
+    problems: list[SchemaProblem] = []
+    for key, value in policy.items():
+        path = f"{prefix}{key}"
+        spec = schema.get(key) if isinstance(key, str) else None
+        if spec is None:
+            problems.append(SchemaProblem(path, unknown_key_message(path, list(schema)), value))
+        elif isinstance(spec, Field):
+            problems.extend(_check_leaf(spec, value, path))
+        else:
+            problems.extend(check(value, spec, f"{path}.", require_all))
+    if require_all:
+        for key in schema:
+            if key not in policy:
+                problems.append(SchemaProblem(f"{prefix}{key}", "is missing"))
+    return problems
+
+
+def iter_fields(schema: Schema = SCHEMA, prefix: str = ""):
+    """Yield (dotted key, Field) for every leaf, for documentation."""
+    for key, spec in schema.items():
+        if isinstance(spec, Field):
+            yield f"{prefix}{key}", spec
+        else:
+            yield from iter_fields(spec, f"{prefix}{key}.")
