@@ -34,7 +34,7 @@ class ActionModule(ActionBase):
         resolution = resolve_host(host, list(task_vars.get("group_names", [])), host_vars, ansible_origin)
         if not resolution.ok:
             lines = [str(p) for p in resolution.problems]
-            result.update(failed=True, problems=lines, msg="invalid Tripod policy, nothing was changed:\n" + "\n".join(lines))
+            result.update(failed=True, problems=lines, msg=f"invalid Tripod policy ({len(lines)} problem(s)), nothing was changed:\n" + "\n".join(lines))
             return result
         result["changed"] = False
         result["ansible_facts"] = {

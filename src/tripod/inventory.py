@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,8 +45,10 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
         from ansible.cli import CLI
 
         loader.set_vault_secrets(CLI.setup_vault_secrets(loader, vault_ids=[], vault_password_files=[vault_password_file]))
+    captured = io.StringIO()
     try:
-        inventory = InventoryManager(loader=loader, sources=sources)
+        with contextlib.redirect_stderr(captured):
+            inventory = InventoryManager(loader=loader, sources=sources)
         if limit:
             inventory.subset(limit)
         variables = VariableManager(loader=loader, inventory=inventory)
@@ -53,13 +58,22 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
             wanted = {name: all_vars[name] for name in (*LAYERS, CLIENT_VAR) if name in all_vars}
             hosts.append(InventoryHost(host.name, [g.name for g in host.get_groups()], wanted))
     except AnsibleError as exc:
-        raise InputError(_one_line(str(exc))) from None
+        raise InputError(_parse_error(str(exc), captured.getvalue())) from None
     return hosts
 
 
-def _one_line(message: str) -> str:
-    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    return " ".join(lines[:3])
+_ORIGIN = re.compile(r"^Origin: (?P<where>/[^<>]+?)\s*$", re.MULTILINE)
+
+
+def _parse_error(message: str, warnings: str) -> str:
+    """One line naming the file (and line) and the cause, from Ansible's verbose parse errors."""
+    text = f"{message}\n{warnings}"
+    first = next((line.strip() for line in message.splitlines() if line.strip()), message)
+    origin = _ORIGIN.search(text)
+    cause = re.search(r"(YAML parsing failed: [^\n]+|Syntax Error[^\n]+|Invalid [^\n]+)", text)
+    if origin and cause:
+        return f"{origin.group('where')}: {cause.group(1)}"
+    return first
 
 
 def validate_inventory(sources: list[str], limit: str | None = None, vault_password_file: str | None = None) -> tuple[list[Resolution], list[Problem]]:

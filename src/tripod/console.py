@@ -1,0 +1,105 @@
+"""Terminal output with rich: live progress while a run goes, a summary table at the end."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tripod.runner import HostOutcome, RunResult
+
+STATUS_STYLE = {
+    "ok": "green",
+    "changed": "yellow",
+    "failed": "bold red",
+    "unreachable": "bold magenta",
+    "not run": "dim",
+}
+
+
+class RunDisplay:
+    """Live progress: hosts finished of total, the current task, failures as they happen.
+
+    A host counts as finished for the bar when it has failed or become unreachable (it takes
+    no further part), and all remaining hosts finish when the run ends.
+    """
+
+    def __init__(self, console: Console, hosts: list[str]) -> None:
+        self.console = console
+        self.total = len(hosts)
+        self.finished: set[str] = set()
+        self.counts = {"ok": 0, "changed": 0, "failed": 0, "unreachable": 0}
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task_id = self.progress.add_task("starting", total=self.total, counts="")
+
+    def __enter__(self) -> "RunDisplay":
+        self.progress.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.progress.update(self.task_id, completed=self.total)
+        self.progress.stop()
+
+    def _refresh(self, description: str | None = None) -> None:
+        counts = "  ".join(f"{name} {count}" for name, count in self.counts.items() if count)
+        fields = {"counts": counts, "completed": len(self.finished)}
+        if description is not None:
+            fields["description"] = description
+        self.progress.update(self.task_id, **fields)
+
+    def on_task(self, play: str, task: str) -> None:
+        self._refresh(f"{task}"[:60])
+
+    def on_host_result(self, host: str, status: str, message: str) -> None:
+        if status in self.counts:
+            self.counts[status] += 1
+        if status in ("failed", "unreachable"):
+            self.finished.add(host)
+            self.console.print(f"[{STATUS_STYLE[status]}]{status.upper()}[/] {host}: {escape(short(message))}", soft_wrap=True)
+        self._refresh()
+
+
+def summary_table(result: RunResult) -> Table:
+    """One row per host: status, task counts and the reason it failed."""
+    table = Table(title=f"Run {result.run_id}: {result.playbook.name}", title_justify="left")
+    table.add_column("host", style="bold", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for column in ("ok", "changed", "failed", "unreachable", "skipped"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("message", overflow="ellipsis", no_wrap=True, max_width=80)
+    for host in sorted(result.hosts.values(), key=_severity_order):
+        style = STATUS_STYLE.get(host.status, "")
+        table.add_row(
+            host.host,
+            f"[{style}]{host.status}[/]",
+            str(host.ok),
+            str(host.changed),
+            str(host.failed),
+            str(host.unreachable),
+            str(host.skipped),
+            escape(short(host.message, lines=1).rstrip(":")),
+        )
+    return table
+
+
+def short(message: str, lines: int = 6) -> str:
+    """The first lines of a message, enough to act on without flooding the terminal."""
+    kept = [line for line in message.strip().splitlines() if line.strip()][:lines]
+    return "\n".join(kept)
+
+
+def _severity_order(host: HostOutcome) -> tuple[int, str]:
+    order = ["unreachable", "failed", "not run", "changed", "ok"]
+    return order.index(host.status), host.host

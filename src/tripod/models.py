@@ -1,0 +1,232 @@
+"""The one result model: findings and actions, and the compliance facts validator.
+
+Every area (patching, hardening, health, housekeeping) reports in these shapes, Linux and
+Windows alike; docs/schema.md is the contract. `from_dict()` validates and raises a
+ValueError that names the offending field; `to_dict()` gives the plain JSON shape back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from importlib import resources
+from typing import Any, TypeVar
+
+AREAS: tuple[str, ...] = ("patching", "hardening", "health", "housekeeping")
+SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+STATUSES: tuple[str, ...] = ("pass", "fail", "error", "not_applicable", "waived", "not_assessed")
+#: Statuses that count in the score's denominator (pass counts in the numerator too).
+SCORED_STATUSES: tuple[str, ...] = ("pass", "fail", "error")
+
+CHECK_ID_PATTERN = re.compile(r"^TRP-[A-Z0-9]+-\d{3}$")
+KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+#: Context fields the evidence recorder fills in when a role omits them.
+CONTEXT_FIELDS: tuple[str, ...] = ("host", "client", "tier", "run_id", "time")
+
+FACTS_SCHEMA = "compliance_facts.schema.json"
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC with a `Z`, to the second."""
+    return format_time(datetime.now(timezone.utc))
+
+
+def format_time(moment: datetime) -> str:
+    """`moment` as `YYYY-MM-DDTHH:MM:SSZ` in UTC; a naive datetime is taken to be UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def normalize_time(value: str, field: str = "time") -> str:
+    """Parse an ISO 8601 time and return it in the canonical UTC form; ValueError names `field`."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{field}: {value!r} is not an ISO 8601 time (e.g. 2026-11-27T23:05:00Z)") from None
+    return format_time(parsed)
+
+
+def _describe(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _text(data: Mapping[str, Any], key: str, *, required: bool, default: str | None = "") -> str | None:
+    if key not in data or data[key] is None:
+        if required:
+            raise ValueError(f"{key}: is required")
+        return default
+    value = data[key]
+    if not isinstance(value, str):
+        raise ValueError(f"{key}: must be a string, got {_describe(value)}")
+    if required and not value.strip():
+        raise ValueError(f"{key}: must not be empty")
+    return value
+
+
+def _choice(data: Mapping[str, Any], key: str, choices: tuple[str, ...]) -> str:
+    value = _text(data, key, required=True)
+    if value not in choices:
+        raise ValueError(f"{key}: {value!r} is not one of {', '.join(choices)}")
+    return value  # type: ignore[return-value]
+
+
+def _context(data: Mapping[str, Any]) -> dict[str, str | None]:
+    values = {key: _text(data, key, required=False, default=None) for key in CONTEXT_FIELDS}
+    if values["time"] is not None:
+        values["time"] = normalize_time(values["time"])
+    return values
+
+
+def _reject_unknown(data: Mapping[str, Any], cls: type) -> None:
+    if not isinstance(data, Mapping):
+        raise ValueError(f"must be a mapping, got {_describe(data)}")
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(str(key) for key in data if key not in known)
+    if unknown:
+        raise ValueError(f"{unknown[0]}: unknown field (allowed: {', '.join(sorted(known))})")
+
+
+_Record = TypeVar("_Record", "Finding", "Action")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's result on one host in one run."""
+
+    area: str
+    check_id: str
+    title: str
+    severity: str
+    status: str
+    evidence: str = ""
+    remediation: str = ""
+    waiver: str | None = None
+    host: str | None = None
+    client: str | None = None
+    tier: str | None = None
+    run_id: str | None = None
+    time: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """Validate `data` (docs/schema.md, Findings); ValueError names the first bad field."""
+        _reject_unknown(data, cls)
+        check_id = _text(data, "check_id", required=True)
+        if not CHECK_ID_PATTERN.match(check_id or ""):
+            raise ValueError(f"check_id: {check_id!r} does not match TRP-<AREA>-<NNN>, e.g. TRP-SSH-001")
+        return cls(
+            area=_choice(data, "area", AREAS),
+            check_id=check_id,  # type: ignore[arg-type]
+            title=_text(data, "title", required=True),  # type: ignore[arg-type]
+            severity=_choice(data, "severity", SEVERITIES),
+            status=_choice(data, "status", STATUSES),
+            evidence=_text(data, "evidence", required=False),  # type: ignore[arg-type]
+            remediation=_text(data, "remediation", required=False),  # type: ignore[arg-type]
+            waiver=_text(data, "waiver", required=False, default=None),
+            **_context(data),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def with_context(self, **context: str | None) -> Finding:
+        return _fill(self, context)
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something a role did, or in check mode would do (`changed` false)."""
+
+    area: str
+    kind: str
+    detail: str
+    changed: bool
+    bytes: int | None = None
+    host: str | None = None
+    client: str | None = None
+    tier: str | None = None
+    run_id: str | None = None
+    time: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Action:
+        """Validate `data` (docs/schema.md, Actions); ValueError names the first bad field."""
+        _reject_unknown(data, cls)
+        kind = _text(data, "kind", required=True)
+        if not KIND_PATTERN.match(kind or ""):
+            raise ValueError(f"kind: {kind!r} must be lower_snake_case, e.g. package_updated")
+        if "changed" not in data or not isinstance(data["changed"], bool):
+            got = _describe(data["changed"]) if "changed" in data else "nothing"
+            raise ValueError(f"changed: is required and must be a boolean (false when only planned), got {got}")
+        size = data.get("bytes")
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+            raise ValueError(f"bytes: must be a non-negative integer or null, got {_describe(size)}")
+        return cls(
+            area=_choice(data, "area", AREAS),
+            kind=kind,  # type: ignore[arg-type]
+            detail=_text(data, "detail", required=True),  # type: ignore[arg-type]
+            changed=data["changed"],
+            bytes=size,
+            **_context(data),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def with_context(self, **context: str | None) -> Action:
+        return _fill(self, context)
+
+
+def _fill(record: _Record, context: Mapping[str, str | None]) -> _Record:
+    """A copy of `record` with the context fields it lacks taken from `context`."""
+    unknown = set(context) - set(CONTEXT_FIELDS)
+    if unknown:
+        raise ValueError(f"{sorted(unknown)[0]}: not a context field ({', '.join(CONTEXT_FIELDS)})")
+    missing = {key: value for key, value in context.items() if getattr(record, key) is None and value is not None}
+    return dataclasses.replace(record, **missing) if missing else record
+
+
+def score(findings: Iterable[Finding | Mapping[str, Any]]) -> float | None:
+    """pass / (pass + fail + error); None when no finding is pass, fail or error."""
+    counts = dict.fromkeys(SCORED_STATUSES, 0)
+    for finding in findings:
+        status = finding.status if isinstance(finding, Finding) else finding.get("status")
+        if status in counts:
+            counts[status] += 1  # type: ignore[index]
+    denominator = sum(counts.values())
+    return counts["pass"] / denominator if denominator else None
+
+
+@lru_cache(maxsize=1)
+def _facts_schema() -> dict[str, Any]:
+    resource = resources.files("tripod").joinpath("schemas", FACTS_SCHEMA)
+    try:
+        text = resource.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"the compliance facts schema is missing: tripod/schemas/{FACTS_SCHEMA}") from None
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def validate_facts(facts: Mapping[str, Any]) -> list[str]:
+    """Every problem of `facts` (ansible_facts.tripod_compliance) against the JSON schema.
+
+    Each problem is one line, `dotted.path: message`; an empty list means valid.
+    """
+    import jsonschema  # imported lazily: only validation needs it
+
+    schema = _facts_schema()
+    validator_cls = jsonschema.validators.validator_for(schema)
+    validator = validator_cls(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(facts), key=lambda e: [str(p) for p in e.absolute_path]):
+        path = ".".join(str(part) for part in error.absolute_path) or "(root)"
+        problems.append(f"{path}: {error.message}")
+    return problems
