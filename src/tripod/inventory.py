@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from tripod.errors import InputError
 from tripod.policy import Problem, Resolution, resolve_host
 from tripod.policy.origin import ansible_origin
@@ -34,6 +36,8 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
     for source in sources:
         if not Path(source).exists() and "," not in source:
             raise InputError(f"{source}: inventory not found")
+    if vault_password_file and not Path(vault_password_file).expanduser().is_file():
+        raise InputError(f"{vault_password_file}: vault password file not found")
     _strict_inventory_env()
     from ansible.errors import AnsibleError
     from ansible.inventory.manager import InventoryManager
@@ -58,8 +62,37 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
             wanted = {name: all_vars[name] for name in (*LAYERS, CLIENT_VAR) if name in all_vars}
             hosts.append(InventoryHost(host.name, [g.name for g in host.get_groups()], wanted))
     except AnsibleError as exc:
-        raise InputError(_parse_error(str(exc), captured.getvalue())) from None
+        located = _locate_yaml_error(sources)
+        raise InputError(located or _parse_error(str(exc), captured.getvalue())) from None
     return hosts
+
+
+class _AnsibleYamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that tolerates Ansible's tags (!vault, !unsafe)."""
+
+
+_AnsibleYamlLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def _locate_yaml_error(sources: list[str]) -> str | None:
+    """Ansible does not always say which vars file is broken: find it and its line ourselves."""
+    for source in sources:
+        base = Path(source)
+        roots = [base] if base.is_dir() else [base.parent]
+        for root in roots:
+            for folder in ("group_vars", "host_vars"):
+                for path in sorted((root / folder).rglob("*")) if (root / folder).is_dir() else []:
+                    if not path.is_file() or path.suffix not in ("", ".yml", ".yaml", ".json"):
+                        continue
+                    try:
+                        yaml.load(path.read_text(encoding="utf-8"), Loader=_AnsibleYamlLoader)  # noqa: S506 - safe loader subclass
+                    except yaml.MarkedYAMLError as exc:
+                        mark = exc.problem_mark
+                        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+                        return f"{where}: YAML parsing failed: {exc.problem}"
+                    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                        return f"{path}: cannot be parsed: {exc}"
+    return None
 
 
 _ORIGIN = re.compile(r"^Origin: (?P<where>/[^<>]+?)\s*$", re.MULTILINE)

@@ -201,7 +201,7 @@ def check(policy: Any, schema: Schema = SCHEMA, prefix: str = "", require_all: b
     without it, any subset is allowed (an override layer).
     """
     if not isinstance(policy, Mapping):
-        return [SchemaProblem(prefix or "(policy)", f"must be a mapping, got {type(policy).__name__}", policy)]
+        return [SchemaProblem(prefix.rstrip(".") or "(policy)", f"must be a mapping, got {_type_name(policy)}", policy)]
     problems: list[SchemaProblem] = []
     for key, value in policy.items():
         path = f"{prefix}{key}"
