@@ -1,0 +1,56 @@
+# Tripod: the two commands, and the steps behind them.
+#
+#   make demo   set up, then audit this machine (the demo inventory) and print the summary
+#   make test   set up (podman, test images, Python packages), then lint and run every test
+#
+# Everything is installed by these targets on a fresh Debian machine; nothing by hand.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export CONTAINERS_CONF := $(CURDIR)/tests/fleet/containers.conf
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# Tests get their own data dir; the demo uses the real one ($TRIPOD_DATA_DIR or ~/.local/share/tripod).
+TEST_DATA_DIR ?= $(CURDIR)/.cache/test-data
+PYTEST_ARGS ?=
+
+.PHONY: demo test setup setup-test host images lint unit integration clean build-collection
+
+demo: setup
+	$(BIN)/tripod run preflight -i inventories/demo
+
+test: setup-test lint
+	TRIPOD_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# --- set-up -------------------------------------------------------------------------
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[collections]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[collections,test]'
+	touch $(VENV)/.installed $@
+
+setup: $(VENV)/.installed
+
+setup-test: $(VENV)/.installed-test host images
+
+host:
+	scripts/setup-host.sh
+
+images: host $(VENV)/.installed-test
+	$(BIN)/python -m tests.fleet.fleet images
+
+lint: $(VENV)/.installed-test
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint --profile production
+
+build-collection: $(VENV)/.installed
+	$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache
