@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         "every problem at once, one line each, naming the file, the host and the key. Exit 0 when clean, 1 otherwise.",
     )
     _add_inventory_options(validate)
+    validate.add_argument("--show", metavar="HOST", help="also print this host's tier and effective policy as YAML")
     validate.set_defaults(handler=cmd_validate)
     return parser
 
@@ -115,6 +116,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         bad = len({p.host for p in problems})
         errors.print(f"[red]{len(problems)} problem(s) on {bad} of {len(resolutions)} host(s)[/]")
         return EXIT_HOSTS_FAILED
+    if args.show:
+        shown = next((r for r in resolutions if r.host == args.show), None)
+        if shown is None:
+            raise InputError(f"--show {args.show}: no such host in the inventory")
+        console.print(f"# {shown.host}: client {shown.client}, {shown.tier}", markup=False)
+        console.print(yaml.safe_dump({"tripod_policy": shown.policy}, sort_keys=False), markup=False, soft_wrap=True)
     tiers: dict[str, int] = {}
     for resolution in resolutions:
         tiers[resolution.tier or "?"] = tiers.get(resolution.tier or "?", 0) + 1

@@ -32,6 +32,19 @@ CONTEXT_FIELDS: tuple[str, ...] = ("host", "client", "tier", "run_id", "time")
 FACTS_SCHEMA = "compliance_facts.schema.json"
 
 
+class ValidationError(ValueError):
+    """Bad input for a finding, an action or a time; `field` names the key (None: the whole entry)."""
+
+    def __init__(self, field: str | None, reason: str) -> None:
+        super().__init__(f"{field}: {reason}" if field else reason)
+        self.field = field
+        self.reason = reason
+
+    def at(self, prefix: str) -> str:
+        """The message with the field under `prefix`, e.g. `findings[2].severity: ...`."""
+        return f"{prefix}.{self.field}: {self.reason}" if self.field else f"{prefix}: {self.reason}"
+
+
 def utc_now() -> str:
     """The current time as ISO 8601 UTC with a `Z`, to the second."""
     return format_time(datetime.now(timezone.utc))
@@ -49,7 +62,7 @@ def normalize_time(value: str, field: str = "time") -> str:
     try:
         parsed = datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{field}: {value!r} is not an ISO 8601 time (e.g. 2026-11-27T23:05:00Z)") from None
+        raise ValidationError(field, f"{value!r} is not an ISO 8601 time (e.g. 2026-11-27T23:05:00Z)") from None
     return format_time(parsed)
 
 
@@ -60,20 +73,20 @@ def _describe(value: Any) -> str:
 def _text(data: Mapping[str, Any], key: str, *, required: bool, default: str | None = "") -> str | None:
     if key not in data or data[key] is None:
         if required:
-            raise ValueError(f"{key}: is required")
+            raise ValidationError(key, "is required")
         return default
     value = data[key]
     if not isinstance(value, str):
-        raise ValueError(f"{key}: must be a string, got {_describe(value)}")
+        raise ValidationError(key, f"must be a string, got {_describe(value)}")
     if required and not value.strip():
-        raise ValueError(f"{key}: must not be empty")
+        raise ValidationError(key, "must not be empty")
     return value
 
 
 def _choice(data: Mapping[str, Any], key: str, choices: tuple[str, ...]) -> str:
     value = _text(data, key, required=True)
     if value not in choices:
-        raise ValueError(f"{key}: {value!r} is not one of {', '.join(choices)}")
+        raise ValidationError(key, f"{value!r} is not one of {', '.join(choices)}")
     return value  # type: ignore[return-value]
 
 
@@ -86,11 +99,11 @@ def _context(data: Mapping[str, Any]) -> dict[str, str | None]:
 
 def _reject_unknown(data: Mapping[str, Any], cls: type) -> None:
     if not isinstance(data, Mapping):
-        raise ValueError(f"must be a mapping, got {_describe(data)}")
+        raise ValidationError(None, f"must be a mapping, got {_describe(data)}")
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(str(key) for key in data if key not in known)
     if unknown:
-        raise ValueError(f"{unknown[0]}: unknown field (allowed: {', '.join(sorted(known))})")
+        raise ValidationError(unknown[0], f"unknown field (allowed: {', '.join(sorted(known))})")
 
 
 _Record = TypeVar("_Record", "Finding", "Action")
@@ -120,7 +133,7 @@ class Finding:
         _reject_unknown(data, cls)
         check_id = _text(data, "check_id", required=True)
         if not CHECK_ID_PATTERN.match(check_id or ""):
-            raise ValueError(f"check_id: {check_id!r} does not match TRP-<AREA>-<NNN>, e.g. TRP-SSH-001")
+            raise ValidationError("check_id", f"{check_id!r} does not match TRP-<AREA>-<NNN>, e.g. TRP-SSH-001")
         return cls(
             area=_choice(data, "area", AREAS),
             check_id=check_id,  # type: ignore[arg-type]
@@ -161,13 +174,13 @@ class Action:
         _reject_unknown(data, cls)
         kind = _text(data, "kind", required=True)
         if not KIND_PATTERN.match(kind or ""):
-            raise ValueError(f"kind: {kind!r} must be lower_snake_case, e.g. package_updated")
+            raise ValidationError("kind", f"{kind!r} must be lower_snake_case, e.g. package_updated")
         if "changed" not in data or not isinstance(data["changed"], bool):
             got = _describe(data["changed"]) if "changed" in data else "nothing"
-            raise ValueError(f"changed: is required and must be a boolean (false when only planned), got {got}")
+            raise ValidationError("changed", f"is required and must be a boolean (false when only planned), got {got}")
         size = data.get("bytes")
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
-            raise ValueError(f"bytes: must be a non-negative integer or null, got {_describe(size)}")
+            raise ValidationError("bytes", f"must be a non-negative integer or null, got {_describe(size)}")
         return cls(
             area=_choice(data, "area", AREAS),
             kind=kind,  # type: ignore[arg-type]
@@ -199,9 +212,14 @@ def score(findings: Iterable[Finding | Mapping[str, Any]]) -> float | None:
     for finding in findings:
         status = finding.status if isinstance(finding, Finding) else finding.get("status")
         if status in counts:
-            counts[status] += 1  # type: ignore[index]
-    denominator = sum(counts.values())
-    return counts["pass"] / denominator if denominator else None
+            counts[status] += 1
+    return score_from_counts(counts)
+
+
+def score_from_counts(counts: Mapping[str, int]) -> float | None:
+    """The score from counts by status: pass / (pass + fail + error), None when that is 0/0."""
+    denominator = sum(int(counts.get(status, 0)) for status in SCORED_STATUSES)
+    return int(counts.get("pass", 0)) / denominator if denominator else None
 
 
 @lru_cache(maxsize=1)

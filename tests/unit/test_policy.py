@@ -195,3 +195,12 @@ def test_daily_window_and_next_opening():
 def test_window_needs_an_aware_time():
     with pytest.raises(ValueError):
         in_window(BERLIN_SAT_NIGHT, datetime(2026, 11, 28, 22, 0))
+
+
+def test_policy_reference_is_current():
+    from pathlib import Path
+
+    from tripod.policy.docs import render_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
+    assert doc.read_text() == render_markdown(), "regenerate: python -m tripod.policy.docs > docs/policy.md"

@@ -48,8 +48,3 @@ def actions_summary_sql(where: str) -> str:
         WHERE time >= ? AND time < ? AND {where}
         GROUP BY COALESCE(client, '{NO_CLIENT}'), host, area
     """
-
-
-def score_of(counts: dict[str, int]) -> float | None:
-    denominator = counts.get("pass", 0) + counts.get("fail", 0) + counts.get("error", 0)
-    return counts.get("pass", 0) / denominator if denominator else None

@@ -1,0 +1,133 @@
+"""The evidence store: every run, host result, fact snapshot, finding and action.
+
+SQLite by default, one file (`<data_dir>/evidence.sqlite`), one transaction per host.
+An `EvidenceStore` holds one connection: use one per thread or process (SQLite, in WAL
+mode, serialises the writers; readers never block).
+
+    with EvidenceStore() as store:
+        run_id = store.start_run(playbook="tier_cycle.yml", inventory=["inventories/acme"])
+        store.record_host(run_id, HostResult(host="web1", status="ok", findings=[...]))
+        store.end_run(run_id)
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from tripod.models import Action, Finding
+from tripod.paths import data_dir
+from tripod.store import queries, retention, sqlite, writes
+from tripod.store.records import (
+    HOST_STATUSES,
+    RUN_STATUSES,
+    FactSnapshot,
+    HostResult,
+    HostRun,
+    MonthlySummary,
+    PruneResult,
+    RunInfo,
+    host_status,
+)
+
+__all__ = [
+    "HOST_STATUSES",
+    "RUN_STATUSES",
+    "EvidenceStore",
+    "FactSnapshot",
+    "HostResult",
+    "HostRun",
+    "MonthlySummary",
+    "PruneResult",
+    "RunInfo",
+    "default_path",
+    "host_status",
+]
+
+DB_NAME = "evidence.sqlite"
+
+
+def default_path() -> Path:
+    """`<data_dir>/evidence.sqlite` ($TRIPOD_DATA_DIR, default ~/.local/share/tripod)."""
+    return data_dir() / DB_NAME
+
+
+class EvidenceStore:
+    """One connection to the evidence store, migrated to the latest schema on open."""
+
+    def __init__(self, path: str | Path | None = None, *, busy_timeout_ms: int = sqlite.BUSY_TIMEOUT_MS) -> None:
+        self.path = Path(path).expanduser() if path else default_path()
+        self._conn = sqlite.connect(self.path, busy_timeout_ms=busy_timeout_ms)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> EvidenceStore:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return sqlite.schema_version(self._conn)
+
+    def integrity_check(self) -> str:
+        """'ok' when SQLite finds the file consistent."""
+        return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def start_run(self, run_id: str | None = None, *, playbook: str | None = None, inventory: Iterable[str] = (),
+                  check_mode: bool = False, started_at: str | None = None) -> str:
+        """Record a run as `running`; returns its id (a new uuid4 unless given)."""
+        run_id = run_id or str(uuid.uuid4())
+        writes.start_run(self._conn, run_id, playbook=playbook, inventory=inventory, check_mode=check_mode,
+                         started_at=started_at)
+        return run_id
+
+    def record_host(self, run_id: str, host_result: HostResult) -> None:
+        """One host's results in one transaction (see `tripod.store.writes.record_host`)."""
+        writes.record_host(self._conn, run_id, host_result)
+
+    def end_run(self, run_id: str, *, status: str | None = None, ended_at: str | None = None) -> str:
+        """Close the run; its status is `failed` if any host failed or was unreachable."""
+        if status is not None and status not in RUN_STATUSES:
+            raise ValueError(f"status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
+        return writes.end_run(self._conn, run_id, status=status, ended_at=ended_at)
+
+    def prune(self, before_months: int, *, now: datetime | None = None) -> PruneResult:
+        """Roll findings and actions older than `before_months` months up into monthly summaries,
+        then delete them and the fact snapshots of those months."""
+        return retention.prune(self._conn, before_months, now=now)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def list_runs(self, *, client: str | None = None, since: str | None = None, limit: int | None = 50) -> list[RunInfo]:
+        return queries.list_runs(self._conn, client=client, since=since, limit=limit)
+
+    def get_run(self, run_id: str) -> RunInfo | None:
+        return queries.get_run(self._conn, run_id)
+
+    def run_hosts(self, run_id: str) -> list[HostRun]:
+        return queries.run_hosts(self._conn, run_id)
+
+    def clients(self) -> list[str]:
+        return queries.clients(self._conn)
+
+    def latest_facts(self, client: str | None, *, before: str | None = None) -> Iterator[FactSnapshot]:
+        return queries.latest_facts(self._conn, client, before=before)
+
+    def findings(self, client: str | None, month: str, *, host: str | None = None,
+                 latest_only: bool = False) -> Iterator[Finding]:
+        return queries.findings(self._conn, client, month, host=host, latest_only=latest_only)
+
+    def actions(self, client: str | None, month: str, *, host: str | None = None) -> Iterator[Action]:
+        return queries.actions(self._conn, client, month, host=host)
+
+    def monthly_summaries(self, client: str | None, month: str) -> list[MonthlySummary]:
+        return queries.monthly_summaries(self._conn, client, month)
