@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Evaluate Tripod checks on the controller from gathered facts. Documentation: plugins/modules/evaluate.py."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+try:
+    from tripod.checks import CHECKS, evaluate
+
+    HAS_TRIPOD = True
+except ImportError:  # pragma: no cover - reported to the user below
+    HAS_TRIPOD = False
+
+ARGUMENT_SPEC = {
+    "areas": {"type": "list", "elements": "str", "required": True},
+    "facts": {"type": "dict"},
+    "policy": {"type": "dict"},
+}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        if not HAS_TRIPOD:
+            raise AnsibleActionFail("the tripod Python package is not installed on the controller (pip install tripod)")
+        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
+        if validation.error_messages:
+            raise AnsibleActionFail("; ".join(validation.error_messages))
+        args = validation.validated_parameters
+        task_vars = task_vars or {}
+        facts = args["facts"] if args["facts"] is not None else task_vars.get("tripod_compliance")
+        policy = args["policy"] if args["policy"] is not None else task_vars.get("tripod_policy")
+        if facts is None:
+            raise AnsibleActionFail("no compliance facts: run tripod.maintenance.compliance_facts first or pass facts")
+        if policy is None:
+            raise AnsibleActionFail("no effective policy: run the tripod.maintenance.preflight role first or pass policy")
+        unknown = [area for area in args["areas"] if area not in CHECKS]
+        if unknown:
+            raise AnsibleActionFail(f"unknown area(s) {', '.join(unknown)}; known: {', '.join(CHECKS)}")
+        findings = evaluate(facts, policy, args["areas"])
+        counts = {}
+        for finding in findings:
+            counts[finding["status"]] = counts.get(finding["status"], 0) + 1
+        result.update(changed=False, tripod_findings=findings, counts=counts)
+        failing = [f"{f['check_id']} ({f['severity']}): {f['evidence']}" for f in findings if f["status"] in ("fail", "error")]
+        result["msg"] = f"{len(findings)} check(s): " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        if failing:
+            result["failing"] = failing
+        return result

@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Documentation only: the work is done by the action plugin of the same name, on the controller.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: evaluate
+short_description: Evaluate Tripod checks from compliance facts, on the controller
+description:
+  - Runs Tripod's checks for the given areas against the host's compliance facts and effective
+    policy, on the controller. It never contacts the host and changes nothing.
+  - Returns one finding per check under C(tripod_findings), in the shared result model
+    (docs/schema.md), which the C(tripod.maintenance.evidence) callback records.
+  - Needs the C(tripod) Python package on the controller.
+options:
+  areas:
+    description: Areas whose checks to run.
+    type: list
+    elements: str
+    required: true
+    choices: [patching, health]
+  facts:
+    description: The compliance facts; defaults to the host's C(tripod_compliance) fact.
+    type: dict
+  policy:
+    description: The effective policy; defaults to the host's C(tripod_policy) fact set by preflight.
+    type: dict
+author:
+  - Tripod maintainers
+"""
+
+EXAMPLES = r"""
+- name: Evaluate patch-state and health checks
+  tripod.maintenance.evaluate:
+    areas: [patching, health]
+"""
+
+RETURN = r"""
+tripod_findings:
+  description: One finding per check.
+  returned: always
+  type: list
+  elements: dict
+counts:
+  description: Number of findings per status.
+  returned: always
+  type: dict
+failing:
+  description: One line per failing or erroring check.
+  returned: when any check fails
+  type: list
+  elements: str
+"""

@@ -1,0 +1,81 @@
+"""The Check type: metadata plus a function from facts and policy to a status and evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping, NamedTuple
+
+
+class Outcome(NamedTuple):
+    """What a check found: a status, the severity of this result, and short evidence."""
+
+    status: str
+    evidence: str
+    severity: str | None = None  # None: the check's own severity
+
+
+Evaluator = Callable[[Mapping[str, Any], Mapping[str, Any], datetime], Outcome]
+
+
+def passed(evidence: str) -> Outcome:
+    return Outcome("pass", evidence)
+
+
+def failed(evidence: str, severity: str | None = None) -> Outcome:
+    return Outcome("fail", evidence, severity)
+
+
+def not_applicable(evidence: str) -> Outcome:
+    return Outcome("not_applicable", evidence)
+
+
+def probe_error(facts: Mapping[str, Any], *probes: str) -> Outcome | None:
+    """An `error` outcome when a probe this check relies on failed on the host."""
+    for error in facts.get("errors") or []:
+        name = str(error.get("probe", ""))
+        if any(name == probe or name.startswith(f"{probe}.") or name.startswith(f"{probe}_") for probe in probes):
+            return Outcome("error", f"probe {error['probe']} failed: {error.get('message', '')}"[:300])
+    return None
+
+
+@dataclass(frozen=True)
+class Check:
+    check_id: str
+    area: str
+    title: str
+    severity: str
+    remediation: str
+    evaluate: Evaluator
+    probes: tuple[str, ...] = ()
+
+    def run(self, facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
+        now = now or datetime.now(timezone.utc)
+        outcome = probe_error(facts, *self.probes) if self.probes else None
+        if outcome is None:
+            try:
+                outcome = self.evaluate(facts, policy, now)
+            except (KeyError, TypeError, ValueError) as exc:
+                outcome = Outcome("error", f"facts incomplete for this check: {type(exc).__name__}: {exc}"[:300])
+        return {
+            "area": self.area,
+            "check_id": self.check_id,
+            "title": self.title,
+            "severity": outcome.severity or self.severity,
+            "status": outcome.status,
+            "evidence": outcome.evidence,
+            "remediation": self.remediation if outcome.status in ("fail", "error") else "",
+            "waiver": None,
+        }
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def listing(items: list[str], limit: int = 5) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")

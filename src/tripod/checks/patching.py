@@ -1,0 +1,52 @@
+"""Patch-state checks: pending updates and pending reboots (area `patching`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from tripod.checks.base import Check, Outcome, failed, listing, parse_time, passed
+
+
+def _security_updates(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime) -> Outcome:
+    patches = facts["patches"]
+    security = [u for u in patches["pending"] if u.get("security")]
+    if not security:
+        return passed("no security updates pending")
+    # How long each update has waited (critical past patch.security_grace_days) needs the
+    # history of earlier runs; the patching role judges that from the evidence store.
+    names = listing([f"{u['name']} {u.get('candidate') or ''}".strip() for u in security])
+    return failed(f"{len(security)} security update(s) pending: {names}", "high")
+
+
+def _other_updates(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime) -> Outcome:
+    other = [u for u in facts["patches"]["pending"] if not u.get("security")]
+    if not other:
+        return passed("no other updates pending")
+    severity = "medium" if policy["patch"]["classes"] == "all" else "low"
+    return failed(f"{len(other)} non-security update(s) pending: {listing([u['name'] for u in other])}", severity)
+
+
+def _reboot(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime) -> Outcome:
+    patches = facts["patches"]
+    if not patches.get("reboot_required"):
+        return passed("no reboot required")
+    reasons = "; ".join(patches.get("reboot_reasons") or []) or "reason not reported"
+    since = parse_time(patches.get("reboot_required_since"))
+    limit = policy["health"]["reboot_pending_max_days"]
+    if since is not None and (now - since).days > limit:
+        return failed(f"reboot pending for {(now - since).days} days (limit {limit}): {reasons}", "high")
+    return failed(f"reboot required: {reasons}", "medium")
+
+
+CHECKS = (
+    Check("TRP-PATCH-001", "patching", "Security updates are installed", "high",
+          "Run the patch playbook inside the host's maintenance window (tripod run patch).",
+          _security_updates, probes=("patches",)),
+    Check("TRP-PATCH-002", "patching", "Other updates are installed", "low",
+          "Include non-security updates in the next scheduled patch run, or accept them as deferred.",
+          _other_updates, probes=("patches",)),
+    Check("TRP-PATCH-003", "patching", "No reboot is pending", "medium",
+          "Reboot the host in its maintenance window so the updated kernel and libraries are in use.",
+          _reboot, probes=("patches", "reboot")),
+)

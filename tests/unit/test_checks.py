@@ -1,0 +1,137 @@
+"""Controller-side checks: each evaluated from facts and policy, with its status and evidence."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+
+import pytest
+
+from tripod.checks import CHECKS, evaluate
+from tripod.models import CHECK_ID_PATTERN, Finding
+from tripod.policy import tier_policy
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+POLICY = tier_policy("tier_srp_server")
+
+
+def facts(**changes):
+    base = {
+        "os_family": "linux",
+        "identity": {"distribution": "Debian", "distribution_version": "12", "uptime_seconds": 3 * 86400},
+        "lifecycle": {"product": "debian", "version": "12", "eol_date": "2028-06-30", "days_left": 581},
+        "patches": {"manager": "apt", "pending": [], "security_count": 0, "other_count": 0, "held": [],
+                    "last_upgrade": "2026-11-20T03:00:00Z", "reboot_required": False, "reboot_reasons": [],
+                    "reboot_required_since": None},
+        "capacity": {
+            "filesystems": [
+                {"mount": "/", "used_percent": 41.0, "inodes_percent": 12.0},
+                {"mount": "/var", "used_percent": 63.5, "inodes_percent": 5.0},
+            ],
+            "memory": {"used_percent": 35.0},
+            "load": {"cores": 2, "per_core15": 0.2},
+        },
+        "services": {"failed": [], "watched": {}},
+        "time": {"synchronized": True, "source": "0.debian.pool.ntp.org", "service": "systemd-timesyncd"},
+        "certificates": [],
+        "backups": [],
+        "errors": [],
+    }
+    for path, value in changes.items():
+        node = base
+        keys = path.split("__")
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+    return base
+
+
+def policy(**health):
+    changed = copy.deepcopy(POLICY)
+    changed["health"].update(health)
+    return changed
+
+
+def finding(check_id, facts_, policy_=POLICY):
+    return next(f for f in evaluate(facts_, policy_, now=NOW) if f["check_id"] == check_id)
+
+
+def test_every_finding_is_a_valid_result_model_finding():
+    findings = evaluate(facts(), POLICY, now=NOW)
+    assert len(findings) == sum(len(c) for c in CHECKS.values())
+    for item in findings:
+        assert CHECK_ID_PATTERN.match(item["check_id"])
+        Finding.from_dict({**item, "host": "h", "client": "c", "tier": "tier_srp_server", "run_id": "r",
+                           "time": "2026-11-27T12:00:00Z"})
+    assert len({f["check_id"] for f in findings}) == len(findings), "check ids are unique"
+
+
+def test_a_healthy_host_passes_or_is_not_applicable_with_reasons():
+    statuses = {f["check_id"]: (f["status"], f["evidence"]) for f in evaluate(facts(), POLICY, now=NOW)}
+    assert statuses["TRP-PATCH-001"] == ("pass", "no security updates pending")
+    assert statuses["TRP-DISK-001"] == ("pass", "fullest: /var 64% (warning at 80%)")
+    assert statuses["TRP-SVC-002"] == ("not_applicable", "the policy lists no required services")
+    assert statuses["TRP-EOL-001"] == ("pass", "Debian 12 supported until 2028-06-30 (581 days)")
+
+
+def test_pending_security_updates_are_high():
+    pending = [{"name": "libssl3", "candidate": "3.0.17-1~deb12u3", "security": True},
+               {"name": "tzdata", "candidate": "2025b", "security": False}]
+    item = finding("TRP-PATCH-001", facts(patches__pending=pending))
+    assert (item["status"], item["severity"]) == ("fail", "high")
+    assert item["evidence"] == "1 security update(s) pending: libssl3 3.0.17-1~deb12u3"
+    assert item["remediation"]
+    other = finding("TRP-PATCH-002", facts(patches__pending=pending))
+    assert (other["status"], other["severity"], other["evidence"]) == ("fail", "low", "1 non-security update(s) pending: tzdata")
+
+
+def test_reboot_pending_longer_than_policy_is_high():
+    item = finding("TRP-PATCH-003", facts(patches__reboot_required=True, patches__reboot_reasons=["kernel 6.1.0-40 installed"],
+                                          patches__reboot_required_since="2026-11-01T00:00:00Z"))
+    assert (item["status"], item["severity"]) == ("fail", "high")
+    assert item["evidence"] == "reboot pending for 26 days (limit 7): kernel 6.1.0-40 installed"
+
+
+@pytest.mark.parametrize(("used", "status", "severity"), [(79.9, "pass", "medium"), (80, "fail", "medium"), (95, "fail", "critical")])
+def test_disk_thresholds(used, status, severity):
+    item = finding("TRP-DISK-001", facts(capacity__filesystems=[{"mount": "/srv", "used_percent": used, "inodes_percent": 1}]))
+    assert (item["status"], item["severity"]) == (status, severity)
+
+
+def test_thresholds_come_from_policy():
+    item = finding("TRP-DISK-001", facts(), policy(disk_warning_percent=60, disk_critical_percent=70))
+    assert (item["status"], item["evidence"]) == ("fail", "disk use at or over 60%: /var 64%")
+
+
+def test_required_service_down():
+    watched = {"ssh": {"active": "active"}, "postgresql": {"active": "failed"}}
+    item = finding("TRP-SVC-002", facts(services__watched=watched), policy(required_services=["ssh", "postgresql"]))
+    assert (item["status"], item["evidence"]) == ("fail", "required service(s) not active: postgresql (failed)")
+
+
+def test_expired_certificate_is_critical_and_stale_backup_is_high():
+    certs = [{"path": "/etc/ssl/acme/old.pem", "days_left": -3}, {"path": "/etc/ssl/acme/new.pem", "days_left": 300}]
+    item = finding("TRP-CERT-001", facts(certificates=certs), policy(certificate_paths=["/etc/ssl/acme"]))
+    assert (item["status"], item["severity"], item["evidence"]) == ("fail", "critical", "1 expired: /etc/ssl/acme/old.pem")
+    backups = [{"path": "/var/backups/done", "exists": True, "age_hours": 72.0}]
+    item = finding("TRP-BACKUP-001", facts(backups=backups), policy(backup_markers=["/var/backups/done"]))
+    assert (item["status"], item["severity"], item["evidence"]) == ("fail", "high", "older than 26 h: /var/backups/done (72 h)")
+
+
+def test_end_of_life():
+    past = finding("TRP-EOL-001", facts(lifecycle={"eol_date": "2024-06-30", "days_left": -880}))
+    assert (past["status"], past["severity"]) == ("fail", "critical")
+    unknown = finding("TRP-EOL-001", facts(lifecycle={"eol_date": None, "days_left": None}))
+    assert unknown["status"] == "not_assessed"
+
+
+def test_a_failed_probe_makes_its_checks_errors_not_passes():
+    item = finding("TRP-PATCH-001", facts(errors=[{"probe": "patches", "message": "apt-get timed out after 20 s"}]))
+    assert (item["status"], item["evidence"]) == ("error", "probe patches failed: apt-get timed out after 20 s")
+    assert finding("TRP-DISK-001", facts(errors=[{"probe": "patches", "message": "x"}]))["status"] == "pass"
+
+
+def test_missing_facts_are_an_error_not_a_crash():
+    broken = facts()
+    del broken["time"]
+    assert finding("TRP-TIME-001", broken)["status"] == "error"
