@@ -20,7 +20,8 @@ description:
   - The facts snapshot is C(ansible_facts.tripod_compliance) from any task result.
     Findings and actions are the result keys C(tripod_findings) and C(tripod_actions)
     (see C(tripod.maintenance.emit)); the host, client, tier, run id and time they lack are filled in.
-  - Nothing is ever recorded from a result of a C(no_log) task or loop item.
+  - Nothing is ever recorded from a C(no_log) result. A loop in which any item is C(no_log)
+    is marked C(no_log) as a whole by Ansible, and nothing of it is recorded, not even its other items.
   - "When a host's data is written: each host is written in one transaction at the end of
     every play (when the next play starts, and at the end of the playbook), and at once
     when it fails or becomes unreachable. A host's final status and counts are written at

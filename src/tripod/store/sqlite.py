@@ -54,10 +54,12 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
+def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
     """Apply every migration above the database's version, each step in its own transaction
     with the version bump, so a crash leaves the database at a whole version. Safe when
     several processes open a new database at once: the version is re-read under the lock."""
+    if target is None:
+        target = LATEST_VERSION
     current = schema_version(conn)
     if current > LATEST_VERSION:
         raise RuntimeError(f"the evidence store is at schema version {current}, newer than this Tripod "

@@ -71,16 +71,21 @@ def record_host(conn: sqlite3.Connection, run_id: str, result: HostResult) -> No
     Findings and actions get the run id, and the host, client, tier and time they lack.
     """
     now = result.finished_at or utc_now()
-    context = {"host": result.host, "client": result.client, "tier": result.tier, "time": now}
-    findings = [f.with_context(**context) for f in result.findings]
-    actions = [a.with_context(**context) for a in result.actions]
     counts = [int(result.counts.get(key, 0)) for key in COUNT_KEYS]
     with transaction(conn):
-        conn.execute(_UPSERT_HOST, (run_id, result.host, result.client, result.tier, result.status, *counts,
-                                    result.message, now))
+        client, tier = result.client, result.tier
+        if client is None or tier is None:  # known from an earlier call for this host?
+            known = conn.execute("SELECT client, tier FROM run_hosts WHERE run_id = ? AND host = ?",
+                                 (run_id, result.host)).fetchone()
+            if known:
+                client, tier = client or known[0], tier or known[1]
+        context = {"host": result.host, "client": client, "tier": tier, "time": now}
+        findings = [f.with_context(**context) for f in result.findings]
+        actions = [a.with_context(**context) for a in result.actions]
+        conn.execute(_UPSERT_HOST, (run_id, result.host, client, tier, result.status, *counts, result.message, now))
         if result.facts:
             conn.executemany(_INSERT_SNAPSHOT, [
-                (run_id, result.host, result.client, _snapshot_time(facts, now), dump_json(facts))
+                (run_id, result.host, client, _snapshot_time(facts, now), dump_json(facts))
                 for facts in result.facts
             ])
         if findings:

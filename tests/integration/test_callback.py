@@ -1,0 +1,275 @@
+"""The evidence callback through a real ansible-runner run on localhost (local connection).
+
+Two hosts, both this machine: `localhost` resolves its client and tier, reports facts,
+findings and actions; `other` fails a task. A no_log task and a no_log loop item carry a
+secret that must never reach the store. No containers needed.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import ansible_runner
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET = "hunter2-SECRET-do-not-store"
+CALLBACK = "tripod.maintenance.evidence"
+
+INVENTORY = f"""
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: {sys.executable}
+  hosts:
+    localhost:
+    other:
+      tripod_client: acme
+"""
+
+PLAYBOOK = f"""
+- name: Evidence play
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Resolve the policy (stand-in for tripod.maintenance.resolve_policy)
+      ansible.builtin.set_fact:
+        tripod_client: acme
+        tripod_tier: tier_srp_server
+      when: inventory_hostname == 'localhost'
+
+    - name: Compliance facts (stand-in for tripod.maintenance.compliance_facts)
+      ansible.builtin.set_fact:
+        tripod_compliance:
+          schema_version: 1
+          collected_at: "2026-11-27T23:05:00Z"
+          os_family: linux
+      when: inventory_hostname == 'localhost'
+
+    - name: Emit findings and actions
+      tripod.maintenance.emit:
+        findings:
+          - area: hardening
+            check_id: TRP-SSH-001
+            title: SSH root login is disabled
+            severity: high
+            status: pass
+            evidence: PermitRootLogin no
+          - area: health
+            check_id: TRP-DISK-001
+            title: Root filesystem below warning
+            severity: medium
+            status: "{{{{ 'fail' if inventory_hostname == 'other' else 'pass' }}}}"
+            remediation: Free space on /
+        actions:
+          - area: housekeeping
+            kind: space_reclaimed
+            detail: /var/cache/apt/archives
+            bytes: 4096
+            changed: "{{{{ not ansible_check_mode }}}}"
+
+    - name: A task that handles a secret
+      tripod.maintenance.emit:
+        findings:
+          - area: hardening
+            check_id: TRP-SEC-001
+            title: Vault password
+            severity: critical
+            status: fail
+            evidence: "{SECRET}"
+      no_log: true
+
+    - name: A loop with one secret item
+      tripod.maintenance.emit:
+        findings:
+          - area: hardening
+            check_id: "TRP-LOOP-00{{{{ item.id }}}}"
+            title: Loop item
+            severity: low
+            status: pass
+            evidence: "{{{{ item.evidence }}}}"
+      loop:
+        - {{id: 1, evidence: public, secret: false}}
+        - {{id: 2, evidence: "{SECRET}", secret: true}}
+      loop_control:
+        label: "{{{{ item.id }}}}"
+      no_log: "{{{{ item.secret }}}}"
+      when: inventory_hostname == 'localhost'
+
+    - name: A plain loop
+      tripod.maintenance.emit:
+        findings:
+          - area: hardening
+            check_id: "TRP-LOOP-00{{{{ item }}}}"
+            title: Loop item
+            severity: low
+            status: pass
+      loop: [3, 4]
+      when: inventory_hostname == 'localhost'
+
+    - name: A controller-side evaluator returns one good and one bad finding
+      tripod_test_evaluator:
+        findings:
+          - {{area: health, check_id: TRP-TIME-001, title: Clock in sync, severity: low, status: pass}}
+          - {{area: health, check_id: TRP-TIME-002, title: Bad, severity: severe, status: fail}}
+      when: inventory_hostname == 'localhost'
+
+    - name: The second host fails
+      ansible.builtin.fail:
+        msg: disk probe exploded
+      when: inventory_hostname == 'other'
+
+- name: A second play
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Emit one more finding
+      tripod.maintenance.emit:
+        findings:
+          - area: patching
+            check_id: TRP-PATCH-001
+            title: No pending security updates
+            severity: high
+            status: not_applicable
+            evidence: container without a package manager
+"""
+
+
+# A module that returns whatever findings it is given, as a controller-side evaluator would.
+EVALUATOR = """
+from ansible.module_utils.basic import AnsibleModule
+
+module = AnsibleModule(argument_spec={"findings": {"type": "list", "elements": "raw"}})
+module.exit_json(changed=False, tripod_findings=module.params["findings"])
+"""
+
+
+def run(tmp_path: Path, *, run_id: str, cmdline: str = "", extra_env: dict[str, str] | None = None) -> Any:
+    private = tmp_path / "runner"
+    (private / "project").mkdir(parents=True, exist_ok=True)
+    (private / "inventory").mkdir(exist_ok=True)
+    (private / "project" / "site.yml").write_text(PLAYBOOK, encoding="utf-8")
+    (private / "project" / "library").mkdir(exist_ok=True)
+    (private / "project" / "library" / "tripod_test_evaluator.py").write_text(EVALUATOR, encoding="utf-8")
+    (private / "inventory" / "hosts.yml").write_text(INVENTORY, encoding="utf-8")
+    config = tmp_path / "ansible.cfg"
+    config.write_text("[defaults]\nretry_files_enabled = False\n", encoding="utf-8")
+    envvars = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "ANSIBLE_CONFIG": str(config),
+        "ANSIBLE_CALLBACKS_ENABLED": CALLBACK,
+        "ANSIBLE_COLLECTIONS_PATH": str(REPO / "collections"),
+        "TRIPOD_DATA_DIR": str(tmp_path / "data"),
+        "TRIPOD_RUN_ID": run_id,
+        **(extra_env or {}),
+    }
+    return ansible_runner.run(private_data_dir=str(private), playbook="site.yml", envvars=envvars, quiet=True,
+                              cmdline=cmdline or None, rotate_artifacts=1, timeout=300)
+
+
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("evidence")
+    result = run(tmp_path, run_id="run-live")
+    return tmp_path, result
+
+
+def test_the_run_is_recorded(recorded):
+    tmp_path, result = recorded
+    assert result.status == "failed", "the second host failed"
+    db = tmp_path / "data" / "evidence.sqlite"
+    runs = rows(db, "SELECT run_id, playbook, inventory, clients, check_mode, status, ended_at IS NOT NULL FROM runs")
+    assert runs == [("run-live", "site.yml", f'["{tmp_path / "runner" / "inventory"}"]', '["acme"]', 0, "failed", 1)]
+
+
+def test_each_host_has_its_final_status(recorded):
+    tmp_path, _ = recorded
+    db = tmp_path / "data" / "evidence.sqlite"
+    hosts = rows(db, "SELECT host, client, tier, status, ok, changed, failures, unreachable, skipped, message "
+                     "FROM run_hosts ORDER BY host")
+    assert hosts == [
+        ("localhost", "acme", "tier_srp_server", "ok", 8, 0, 0, 0, 1,
+         "invalid evidence not recorded: tripod_findings[1].severity: 'severe' is not one of info, low, medium, "
+         "high, critical"),
+        # `other` never resolved its policy: its client comes from the inventory, its tier is unknown.
+        ("other", "acme", None, "failed", 2, 0, 1, 0, 5, "disk probe exploded"),
+    ]
+
+
+def test_findings_and_actions_are_recorded_exactly(recorded):
+    tmp_path, _ = recorded
+    db = tmp_path / "data" / "evidence.sqlite"
+    findings = rows(db, "SELECT host, client, tier, run_id, area, check_id, status, evidence FROM findings "
+                        "ORDER BY host, check_id")
+    assert findings == [
+        ("localhost", "acme", "tier_srp_server", "run-live", "health", "TRP-DISK-001", "pass", ""),
+        # Nothing of a loop with a no_log item, not even its public items; plain loops are recorded.
+        ("localhost", "acme", "tier_srp_server", "run-live", "hardening", "TRP-LOOP-003", "pass", ""),
+        ("localhost", "acme", "tier_srp_server", "run-live", "hardening", "TRP-LOOP-004", "pass", ""),
+        ("localhost", "acme", "tier_srp_server", "run-live", "patching", "TRP-PATCH-001", "not_applicable",
+         "container without a package manager"),
+        ("localhost", "acme", "tier_srp_server", "run-live", "hardening", "TRP-SSH-001", "pass", "PermitRootLogin no"),
+        ("localhost", "acme", "tier_srp_server", "run-live", "health", "TRP-TIME-001", "pass", ""),
+        ("other", "acme", None, "run-live", "health", "TRP-DISK-001", "fail", ""),
+        ("other", "acme", None, "run-live", "hardening", "TRP-SSH-001", "pass", "PermitRootLogin no"),
+    ]
+    times = rows(db, "SELECT DISTINCT length(time), substr(time, -1) FROM findings")
+    assert times == [(20, "Z")]
+    actions = rows(db, "SELECT host, client, run_id, area, kind, detail, bytes, changed FROM actions ORDER BY host")
+    assert actions == [
+        ("localhost", "acme", "run-live", "housekeeping", "space_reclaimed", "/var/cache/apt/archives", 4096, 1),
+        ("other", "acme", "run-live", "housekeeping", "space_reclaimed", "/var/cache/apt/archives", 4096, 1),
+    ]
+
+
+def test_invalid_evidence_is_a_warning_naming_the_field(recorded):
+    _, result = recorded
+    stdout = result.stdout.read()
+    assert ("tripod evidence: localhost: task 'A controller-side evaluator returns one good and one bad finding': "
+            "tripod_findings[1].severity: 'severe' is not one of") in " ".join(stdout.split())
+
+
+def test_the_fact_snapshot_is_recorded(recorded):
+    tmp_path, _ = recorded
+    db = tmp_path / "data" / "evidence.sqlite"
+    assert rows(db, "SELECT host, client, collected_at, json_extract(facts, '$.os_family') FROM fact_snapshots") == [
+        ("localhost", "acme", "2026-11-27T23:05:00Z", "linux"),
+    ]
+
+
+def test_no_log_results_never_reach_the_store(recorded):
+    tmp_path, _ = recorded
+    db = tmp_path / "data" / "evidence.sqlite"
+    assert rows(db, "SELECT COUNT(*) FROM findings WHERE check_id IN ('TRP-SEC-001', 'TRP-LOOP-001', 'TRP-LOOP-002')") == [(0,)]
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for path in (tmp_path / "data").iterdir():
+        assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_check_mode_records_planned_actions(tmp_path):
+    result = run(tmp_path, run_id="run-check", cmdline="--check --limit localhost")
+    assert result.status == "successful"
+    db = tmp_path / "data" / "evidence.sqlite"
+    assert rows(db, "SELECT run_id, check_mode, status, clients FROM runs") == [("run-check", 1, "ok", '["acme"]')]
+    assert rows(db, "SELECT host, status FROM run_hosts") == [("localhost", "ok")]
+    assert rows(db, "SELECT kind, changed FROM actions") == [("space_reclaimed", 0)]
+
+
+def test_a_broken_store_never_breaks_the_run(tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("", encoding="utf-8")
+    result = run(tmp_path, run_id="run-broken", cmdline="--limit localhost",
+                 extra_env={"TRIPOD_EVIDENCE_DB": str(blocker / "evidence.sqlite")})
+    assert result.status == "successful", "the playbook itself succeeded"
+    stdout = result.stdout.read()
+    assert "tripod evidence: starting the run failed, evidence recording stopped" in stdout
