@@ -1,0 +1,1 @@
+"""Tripod's container test fleet (see tests/fleet/fleet.py)."""
