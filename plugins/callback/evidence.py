@@ -68,6 +68,12 @@ from typing import Any
 from ansible import context
 from ansible.plugins.callback import CallbackBase
 
+try:  # ansible-core >= 2.19: plain Python types, vaulted values redacted
+    from ansible.utils.vars import transform_to_native_types
+except ImportError:  # pragma: no cover - older cores hand callbacks plain types already
+    def transform_to_native_types(value: Any, redact: bool = True) -> Any:  # noqa: ARG001
+        return value
+
 try:
     from tripod.models import Action, Finding, ValidationError, utc_now
     from tripod.store import EvidenceStore, HostResult, host_status
@@ -95,9 +101,44 @@ class _HostBuffer:
     host_object: Any = None
 
 
-def _no_log(result: Any) -> bool:
+_FACT_KEYS = ("tripod_client", "tripod_tier", "tripod_compliance")
+_RESULT_KEYS = ("tripod_findings", "tripod_actions")
+
+
+def _raw(result: Any) -> Any:
+    """The result data as Ansible gave it to this callback (already censored for no_log).
+
+    `result.result` converts the whole result to plain types on first use (module
+    arguments included), which costs more than everything else this callback does;
+    only the parts the callback records are converted (see `_parts`).
+    """
+    raw = getattr(result, "_return_data", None)
+    return raw if isinstance(raw, dict) else result.result
+
+
+def _relevant(data: Any) -> bool:
+    if not isinstance(data, dict):
+        return False
+    if any(key in data for key in _RESULT_KEYS):
+        return True
+    facts = data.get("ansible_facts")
+    if isinstance(facts, dict) and any(key in facts for key in _FACT_KEYS):
+        return True
+    items = data.get("results")
+    return isinstance(items, list) and any(_relevant(item) for item in items)
+
+
+def _parts(data: dict[str, Any]) -> dict[str, Any]:
+    """Only what the callback records, as plain Python types (vaulted values redacted)."""
+    wanted: dict[str, Any] = {key: data[key] for key in _RESULT_KEYS if key in data}
+    facts = data.get("ansible_facts")
+    if isinstance(facts, dict):
+        wanted["ansible_facts"] = {key: facts[key] for key in _FACT_KEYS if key in facts}
+    return transform_to_native_types(wanted)  # type: ignore[no-any-return]
+
+
+def _no_log(result: Any, data: Any) -> bool:
     task = getattr(result, "task", None)
-    data = result.result
     return getattr(task, "no_log", False) is True or bool(data.get("_ansible_no_log")) or "censored" in data
 
 
@@ -169,8 +210,8 @@ class CallbackModule(CallbackBase):
 
     def _collect(self, result: Any, outcome: str, ignore_errors: bool = False) -> None:
         name, buffer = self._host(result)
-        data = result.result
-        changed = bool(data.get("changed"))
+        raw = _raw(result)
+        changed = bool(raw.get("changed"))
         if outcome == "ok":
             buffer.counts["ok"] += 1
             buffer.counts["changed"] += int(changed)
@@ -180,17 +221,17 @@ class CallbackModule(CallbackBase):
             buffer.counts["changed"] += int(changed)
         elif outcome == "failed":
             buffer.counts["failures"] += 1
-            buffer.message = _failure_message(data)
+            buffer.message = _failure_message(result.result)
         elif outcome == "unreachable":
             buffer.counts["unreachable"] += 1
-            buffer.message = _failure_message(data)
+            buffer.message = _failure_message(result.result)
         buffer.pending = True
-        if outcome == "unreachable" or _no_log(result):
+        if outcome == "unreachable" or _no_log(result, raw) or not _relevant(raw):
             return
-        items = data.get("results") if isinstance(data.get("results"), list) else []
-        for part in (data, *items):
+        items = raw.get("results") if isinstance(raw.get("results"), list) else []
+        for part in (raw, *items):
             if isinstance(part, dict) and not part.get("_ansible_no_log") and "censored" not in part:
-                self._take(name, buffer, part, result)
+                self._take(name, buffer, _parts(part), result)
 
     def _take(self, name: str, buffer: _HostBuffer, data: dict[str, Any], result: Any) -> None:
         facts = data.get("ansible_facts")
@@ -286,10 +327,8 @@ class CallbackModule(CallbackBase):
         self._guard("recording an unreachable host", self._collect, result, "unreachable")
         self._guard("recording an unreachable host", self._flush, result.host.get_name())
 
-    def v2_runner_on_skipped(self, result: Any) -> None:
-        if not self._disabled:
-            _name, buffer = self._host(result)
-            buffer.counts["skipped"] += 1
+    # No v2_runner_on_skipped: Ansible copies every result for each callback that takes it,
+    # and skips are counted in the final stats anyway.
 
     def v2_playbook_on_stats(self, stats: Any) -> None:
         self._guard("finishing the run", self._finish, stats)
