@@ -42,12 +42,14 @@ if ($script:probeTimeout -lt 1) {
 $stopwatch = [System.Diagnostics.Stopwatch]::StartNew()
 $script:nowUtc = [DateTime]::UtcNow
 $script:errors = New-Object -TypeName 'System.Collections.Generic.List[Object]'
+$script:probeSeconds = @{}
 
 # Category IDs are stable across display languages, unlike the category names.
 $script:securityCategoryIds = @(
     '0fa1201d-4330-4fa8-8ae9-b877473b6441'  # Security Updates
     'e6cf1350-c01b-414d-a61f-263d14d133b4'  # Critical Updates
 )
+$script:definitionCategoryId = 'e0789628-ce08-4437-be74-2495b842f43b'  # Definition Updates
 
 # ---------------------------------------------------------------------------------------------------------
 # Helpers
@@ -80,17 +82,30 @@ function Add-ProbeError {
     $script:errors.Add(@{ probe = $Probe; message = $Message })
 }
 
+function Add-ProbeTime {
+    param([String]$Probe, [Double]$Seconds)
+    if ($script:probeSeconds.ContainsKey($Probe)) {
+        $Seconds += [Double]$script:probeSeconds[$Probe]
+    }
+    $script:probeSeconds[$Probe] = [Math]::Round($Seconds, 3)
+}
+
 function Invoke-Probe {
     <# Runs one probe; any terminating error becomes an `errors` entry instead of failing the module. #>
     param(
         [Parameter(Mandatory = $true)][String]$Name,
         [Parameter(Mandatory = $true)][ScriptBlock]$ScriptBlock
     )
+    $probeWatch = [System.Diagnostics.Stopwatch]::StartNew()
     try {
         $null = & $ScriptBlock
     }
     catch {
         Add-ProbeError -Probe $Name -Message (Format-ProbeError -ErrorRecord $_)
+    }
+    finally {
+        $probeWatch.Stop()
+        Add-ProbeTime -Probe $Name -Seconds $probeWatch.Elapsed.TotalSeconds
     }
 }
 
@@ -209,7 +224,7 @@ function Invoke-NativeCommand {
 # ---------------------------------------------------------------------------------------------------------
 
 $windowsUpdateScript = @'
-param($State, $SecurityCategoryIds)
+param($State, $SecurityCategoryIds, $DefinitionCategoryId)
 $ErrorActionPreference = 'Stop'
 
 function Format-WuaError {
@@ -246,7 +261,26 @@ try {
         $entries = $historySearcher.QueryHistory(0, [Math]::Min($total, 500))
         foreach ($entry in $entries) {
             # Operation 1 = installation, ResultCode 2 = succeeded. WUA reports these dates in UTC.
-            if ([int]$entry.Operation -eq 1 -and [int]$entry.ResultCode -eq 2 -and $null -ne $entry.Date) {
+            if ([int]$entry.Operation -ne 1 -or [int]$entry.ResultCode -ne 2 -or $null -eq $entry.Date) {
+                continue
+            }
+            # Defender definition updates arrive several times a day; counting them would make every host
+            # look freshly patched and would date a pending reboot from the first definition after boot.
+            if ([String]$entry.Title -match 'KB2267602') {
+                continue
+            }
+            $isDefinition = $false
+            try {
+                foreach ($category in $entry.Categories) {
+                    if (([String]$category.CategoryID).ToLowerInvariant() -eq $DefinitionCategoryId) {
+                        $isDefinition = $true
+                    }
+                }
+            }
+            catch {
+                $isDefinition = $false  # IUpdateHistoryEntry2.Categories is missing on very old agents
+            }
+            if (-not $isDefinition) {
                 $installed.Add([DateTime]::SpecifyKind([DateTime]$entry.Date, [DateTimeKind]::Utc))
             }
         }
@@ -323,7 +357,7 @@ $wuPowerShell = $null
 $wuAsync = $null
 try {
     $wuPowerShell = [PowerShell]::Create()
-    $null = $wuPowerShell.AddScript($windowsUpdateScript).AddArgument($wuState).AddArgument($script:securityCategoryIds)
+    $null = $wuPowerShell.AddScript($windowsUpdateScript).AddArgument($wuState).AddArgument($script:securityCategoryIds).AddArgument($script:definitionCategoryId)
     $wuAsync = $wuPowerShell.BeginInvoke()
 }
 catch {
@@ -355,7 +389,7 @@ $facts = @{
         uptime_seconds = $null
         boot_time = $null
     }
-    lifecycle = @{ product = $null; version = $null; eol_date = $null; days_left = $null }
+    lifecycle = @{ product = $null; version = $null; eol_date = $null; days_left = $null; source = $null }
     patches = @{
         manager = 'windows_update'
         pending = @()
@@ -389,12 +423,12 @@ $facts = @{
     certificates = @()
     backups = @()
     errors = $script:errors
+    probe_seconds = $script:probeSeconds
 }
 
 # Shared between probes; filled by the identity probe.
 $script:os = $null
 $script:bootTimeUtc = $null
-$script:fixedDrives = $null
 $script:services = $null
 
 # ---------------------------------------------------------------------------------------------------------
@@ -608,13 +642,17 @@ Invoke-Probe -Name 'lifecycle' -ScriptBlock {
     if ($null -eq $script:os) {
         throw 'operating system details are unavailable (see the identity error)'
     }
-    # ProductType: 1 = workstation, 2 = domain controller, 3 = server.
-    $isServer = [int]$script:os.ProductType -ne 1
+    # ProductType: 1 = workstation, 2 = domain controller, 3 = server. Windows 10/11 Enterprise
+    # multi-session (EditionID ServerRdsh) reports 3 but follows the Enterprise client lifecycle.
     $editionId = [String](Get-RegistryValue -Path 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion' -Name 'EditionID')
+    $isServer = [int]$script:os.ProductType -ne 1 -and $editionId -ne 'ServerRdsh'
+    if ($editionId -eq 'ServerRdsh') {
+        $editionId = 'Enterprise'
+    }
     $channel = Get-ServicingChannel -IsServer $isServer -EditionId $editionId -Caption ([String]$script:os.Caption)
     $build = [int]$script:os.BuildNumber
 
-    $lifecycle = @{ product = $null; version = $null; eol_date = $null; days_left = $null }
+    $lifecycle = @{ product = $null; version = $null; eol_date = $null; days_left = $null; source = $null }
     $entry = $script:lifecycleTable | Where-Object {
         $_.server -eq $isServer -and $_.build -eq $build -and $_.channel -eq $channel
     } | Select-Object -First 1
@@ -622,6 +660,7 @@ Invoke-Probe -Name 'lifecycle' -ScriptBlock {
         $lifecycle.product = $entry.product
         $lifecycle.version = $entry.version
         $lifecycle.eol_date = $entry.eol
+        $lifecycle.source = 'tripod'
         $eol = [DateTime]::ParseExact($entry.eol, 'yyyy-MM-dd', [System.Globalization.CultureInfo]::InvariantCulture)
         $lifecycle.days_left = [int]($eol - $script:nowUtc.Date).TotalDays
     }
@@ -690,7 +729,7 @@ Invoke-Probe -Name 'security.defender' -ScriptBlock {
     }
     $signatureAge = $null
     if ($null -ne $status.AntivirusSignatureAge) {
-        $signatureAge = [int]$status.AntivirusSignatureAge
+        $signatureAge = [Int64]$status.AntivirusSignatureAge
     }
     $facts.security.defender = @{
         realtime_enabled = [bool]$status.RealTimeProtectionEnabled
@@ -831,8 +870,12 @@ Invoke-Probe -Name 'security.accounts.local_admins' -ScriptBlock {
             $group.Dispose()
         }
     }
-    $sorted = @($names | Sort-Object -Unique)
-    $facts.security.accounts.local_admins = $sorted
+    # Ordinal order, so the list is the same whatever the host's culture.
+    $sorted = [System.Collections.Generic.SortedSet[String]]::new([StringComparer]::OrdinalIgnoreCase)
+    foreach ($entryName in $names) {
+        $null = $sorted.Add($entryName)
+    }
+    $facts.security.accounts.local_admins = @($sorted)
 }
 
 Invoke-Probe -Name 'security.accounts.guest' -ScriptBlock {
@@ -936,16 +979,20 @@ Invoke-Probe -Name 'services' -ScriptBlock {
     foreach ($name in $watchedServices) {
         $service = $byName[[String]$name]
         if ($null -eq $service) {
-            $watched[[String]$name] = @{ active = $false; enabled = $false }
+            $watched[[String]$name] = @{ active = $false; enabled = $false; state = $null; found = $false }
         }
         else {
+            # state: the raw Win32_Service state (Running, Stopped, Start Pending, ...).
             $watched[[String]$name] = @{
                 active = [String]$service.State -eq 'Running'
                 enabled = [String]$service.StartMode -eq 'Auto'
+                state = [String]$service.State
+                found = $true
             }
         }
     }
-    $facts.services = @{ failed = @($failed | Sort-Object); watched = $watched }
+    $failed.Sort([StringComparer]::OrdinalIgnoreCase)
+    $facts.services = @{ failed = $failed.ToArray(); watched = $watched }
 }
 
 Invoke-Probe -Name 'security.auditd' -ScriptBlock {
@@ -1169,7 +1216,7 @@ Invoke-Probe -Name 'time' -ScriptBlock {
 # certificates and backup markers
 # ---------------------------------------------------------------------------------------------------------
 
-function New-CertificateEntry {
+function ConvertTo-CertificateEntry {
     param(
         [Parameter(Mandatory = $true)][String]$Path,
         [Parameter(Mandatory = $true)][System.Security.Cryptography.X509Certificates.X509Certificate2]$Certificate
@@ -1193,14 +1240,14 @@ foreach ($certificatePath in $certificatePaths) {
         if ($path -match '^(?i)cert:') {
             $item = Get-Item -LiteralPath $path -ErrorAction Stop
             if ($item -is [System.Security.Cryptography.X509Certificates.X509Certificate2]) {
-                $script:certificateEntries.Add((New-CertificateEntry -Path $path -Certificate $item))
+                $script:certificateEntries.Add((ConvertTo-CertificateEntry -Path $path -Certificate $item))
             }
             else {
                 $storePath = $path.TrimEnd('\')
                 foreach ($child in @(Get-ChildItem -LiteralPath $path -ErrorAction Stop)) {
                     if ($child -is [System.Security.Cryptography.X509Certificates.X509Certificate2]) {
                         $entryPath = '{0}\{1}' -f $storePath, $child.Thumbprint
-                        $script:certificateEntries.Add((New-CertificateEntry -Path $entryPath -Certificate $child))
+                        $script:certificateEntries.Add((ConvertTo-CertificateEntry -Path $entryPath -Certificate $child))
                     }
                 }
             }
@@ -1220,7 +1267,7 @@ foreach ($certificatePath in $certificatePaths) {
             try {
                 $certificate = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Certificate2 -ArgumentList $file.FullName
                 try {
-                    $script:certificateEntries.Add((New-CertificateEntry -Path $file.FullName -Certificate $certificate))
+                    $script:certificateEntries.Add((ConvertTo-CertificateEntry -Path $file.FullName -Certificate $certificate))
                 }
                 finally {
                     $certificate.Dispose()
@@ -1259,6 +1306,8 @@ $searchFinished = $false
 if ($null -ne $wuPowerShell) {
     $remainingMs = [int][Math]::Max(0, ($wuDeadline - [DateTime]::UtcNow).TotalMilliseconds)
     $searchFinished = $wuAsync.AsyncWaitHandle.WaitOne($remainingMs)
+    # Time from the start of the module until the search returned (or gave up); it ran in the background.
+    Add-ProbeTime -Probe 'patches.search' -Seconds ([DateTime]::UtcNow - $script:nowUtc).TotalSeconds
     if ($searchFinished) {
         try {
             $null = $wuPowerShell.EndInvoke($wuAsync)
@@ -1338,6 +1387,9 @@ if ($searchUpdates -and $searchFinished) {
         $facts.patches.pending = $pending
         $facts.patches.security_count = $securityCount
         $facts.patches.other_count = $pending.Count - $securityCount
+    }
+    else {
+        Add-ProbeError -Probe 'patches.search' -Message 'Windows Update search returned no result'
     }
 }
 

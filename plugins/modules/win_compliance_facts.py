@@ -184,5 +184,7 @@ ansible_facts:
           returned: always
           type: list
           elements: dict
-          sample: [{"probe": "patches.search", "message": "Windows Update search did not finish within 300 s (update_search_timeout)"}]
+          sample:
+            - probe: patches.search
+              message: Windows Update search did not finish within 300 s (update_search_timeout)
 """
