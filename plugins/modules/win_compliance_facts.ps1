@@ -65,7 +65,7 @@ function Format-ProbeError {
         $exception = $exception.InnerException
     }
     $message = ([String]$exception.Message).Trim() -replace '\s+', ' '
-    if ($exception -is [System.Runtime.InteropServices.COMException]) {
+    if ($exception -is [System.Runtime.InteropServices.COMException] -or $exception -is [System.UnauthorizedAccessException]) {
         $message = '{0} (HRESULT 0x{1:X8})' -f $message, $exception.HResult
     }
     if ($message.Length -gt 400) {
@@ -236,8 +236,12 @@ function Format-WuaError {
         $exception = $exception.InnerException
     }
     $message = ([String]$exception.Message).Trim() -replace '\s+', ' '
-    if ($exception -is [System.Runtime.InteropServices.COMException]) {
+    if ($exception -is [System.Runtime.InteropServices.COMException] -or $exception -is [System.UnauthorizedAccessException]) {
         $message = '{0} (HRESULT 0x{1:X8})' -f $message, $exception.HResult
+    }
+    if ($exception.HResult -eq -2147024891) {
+        # 0x80070005 E_ACCESSDENIED: the agent refuses a network logon token.
+        $message += '; run the module with become (runas, SYSTEM)'
     }
     return $message
 }
