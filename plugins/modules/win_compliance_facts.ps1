@@ -365,7 +365,7 @@ try {
     $wuAsync = $wuPowerShell.BeginInvoke()
 }
 catch {
-    Add-ProbeError -Probe 'patches.search' -Message (Format-ProbeError -ErrorRecord $_)
+    Add-ProbeError -Probe 'patches.pending' -Message (Format-ProbeError -ErrorRecord $_)
     $wuPowerShell = $null
 }
 $wuDeadline = $script:nowUtc.AddSeconds($updateSearchTimeout)
@@ -796,7 +796,7 @@ Invoke-Probe -Name 'security.firewall' -ScriptBlock {
             $profilesRead = $profiles.Count -gt 0
         }
         catch {
-            Add-ProbeError -Probe 'security.firewall' -Message ('Get-NetFirewallProfile: {0}; read the registry instead' -f (Format-ProbeError -ErrorRecord $_))
+            $profiles = @{}  # the registry below has the same answer for local and Group Policy settings
         }
     }
     if (-not $profilesRead) {
@@ -1311,7 +1311,7 @@ if ($null -ne $wuPowerShell) {
     $remainingMs = [int][Math]::Max(0, ($wuDeadline - [DateTime]::UtcNow).TotalMilliseconds)
     $searchFinished = $wuAsync.AsyncWaitHandle.WaitOne($remainingMs)
     # Time from the start of the module until the search returned (or gave up); it ran in the background.
-    Add-ProbeTime -Probe 'patches.search' -Seconds ([DateTime]::UtcNow - $script:nowUtc).TotalSeconds
+    Add-ProbeTime -Probe 'patches.pending' -Seconds ([DateTime]::UtcNow - $script:nowUtc).TotalSeconds
     if ($searchFinished) {
         try {
             $null = $wuPowerShell.EndInvoke($wuAsync)
@@ -1334,23 +1334,23 @@ if ($null -ne $wuPowerShell) {
             $wuState.history_error = 'Windows Update history query did not finish within {0} s (update_search_timeout)' -f $updateSearchTimeout
         }
         if ($searchUpdates) {
-            Add-ProbeError -Probe 'patches.search' -Message (
+            Add-ProbeError -Probe 'patches.pending' -Message (
                 'Windows Update search did not finish within {0} s (update_search_timeout)' -f $updateSearchTimeout)
         }
     }
 }
 if (-not $searchUpdates) {
     # Recorded so that an empty pending list is never read as "fully patched".
-    Add-ProbeError -Probe 'patches.search' -Message 'skipped: search_updates is false'
+    Add-ProbeError -Probe 'patches.pending' -Message 'skipped: search_updates is false'
 }
 
-Invoke-Probe -Name 'patches.history' -ScriptBlock {
+Invoke-Probe -Name 'patches.last_upgrade' -ScriptBlock {
     $dates = @()
     if ($null -ne $wuState.installed_dates) {
         $dates = @($wuState.installed_dates)
     }
     if ($wuState.history_error) {
-        Add-ProbeError -Probe 'patches.history' -Message ([String]$wuState.history_error)
+        Add-ProbeError -Probe 'patches.last_upgrade' -Message ([String]$wuState.history_error)
     }
     if ($dates.Count -eq 0) {
         # No Windows Update history (updates applied offline or history cleared): fall back to the hotfix
@@ -1383,7 +1383,7 @@ Invoke-Probe -Name 'patches.history' -ScriptBlock {
 
 if ($searchUpdates -and $searchFinished) {
     if ($wuState.search_error) {
-        Add-ProbeError -Probe 'patches.search' -Message ([String]$wuState.search_error)
+        Add-ProbeError -Probe 'patches.pending' -Message ([String]$wuState.search_error)
     }
     elseif ($null -ne $wuState.updates) {
         $pending = @($wuState.updates)
@@ -1393,7 +1393,7 @@ if ($searchUpdates -and $searchFinished) {
         $facts.patches.other_count = $pending.Count - $securityCount
     }
     else {
-        Add-ProbeError -Probe 'patches.search' -Message 'Windows Update search returned no result'
+        Add-ProbeError -Probe 'patches.pending' -Message 'Windows Update search returned no result'
     }
 }
 

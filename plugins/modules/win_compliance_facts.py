@@ -185,6 +185,6 @@ ansible_facts:
           type: list
           elements: dict
           sample:
-            - probe: patches.search
+            - probe: patches.pending
               message: Windows Update search did not finish within 300 s (update_search_timeout)
 """

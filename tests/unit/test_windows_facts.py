@@ -509,7 +509,7 @@ def test_sample_semantics(path, ps1_source):
         if update["severity"] is not None:
             assert update["security"], "an update with an MSRC severity is a security update"
     if patches["security_count"] is None:
-        assert any(e["probe"] == "patches.search" for e in facts["errors"])
+        assert any(e["probe"] == "patches.pending" for e in facts["errors"])
         assert pending == []
     else:
         assert patches["security_count"] == sum(1 for u in pending if u["security"])
@@ -576,7 +576,7 @@ def test_sample_semantics(path, ps1_source):
         else:
             assert marker["modified"] is None and marker["age_hours"] is None
 
-    probes = set(re.findall(r"Invoke-Probe\s+-Name\s+'([^']+)'", ps1_source)) | {"patches.search"}
+    probes = set(re.findall(r"Invoke-Probe\s+-Name\s+'([^']+)'", ps1_source)) | {"patches.pending"}
     for error in facts["errors"]:
         assert error["probe"] in probes
         assert error["message"]
