@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from datetime import datetime, timezone
 
 import pytest
@@ -104,7 +106,7 @@ def test_thresholds_come_from_policy():
 
 
 def test_required_service_down():
-    watched = {"ssh": {"active": "active"}, "postgresql": {"active": "failed"}}
+    watched = {"ssh": {"active": True, "enabled": True}, "postgresql": {"active": False, "enabled": True, "state": "failed"}}
     item = finding("TRP-SVC-002", facts(services__watched=watched), policy(required_services=["ssh", "postgresql"]))
     assert (item["status"], item["evidence"]) == ("fail", "required service(s) not active: postgresql (failed)")
 
@@ -125,6 +127,20 @@ def test_end_of_life():
     assert unknown["status"] == "not_assessed"
 
 
+def test_a_required_service_that_is_not_installed():
+    watched = {"postgresql": {"active": False, "enabled": None, "found": False}}
+    item = finding("TRP-SVC-002", facts(services__watched=watched), policy(required_services=["postgresql"]))
+    assert item["evidence"] == "required service(s) not active: postgresql (not installed)"
+
+
+def test_a_child_probe_error_does_not_spill_onto_its_siblings():
+    errors = [{"probe": "capacity.load", "message": "counter unavailable"}]
+    assert finding("TRP-LOAD-001", facts(errors=errors))["status"] == "error"
+    assert finding("TRP-DISK-001", facts(errors=errors))["status"] == "pass"
+    parent = [{"probe": "capacity", "message": "statvfs failed"}]
+    assert finding("TRP-DISK-001", facts(errors=parent))["status"] == "error"
+
+
 def test_a_failed_probe_makes_its_checks_errors_not_passes():
     item = finding("TRP-PATCH-001", facts(errors=[{"probe": "patches", "message": "apt-get timed out after 20 s"}]))
     assert (item["status"], item["evidence"]) == ("error", "probe patches failed: apt-get timed out after 20 s")
@@ -135,3 +151,27 @@ def test_missing_facts_are_an_error_not_a_crash():
     broken = facts()
     del broken["time"]
     assert finding("TRP-TIME-001", broken)["status"] == "error"
+
+
+SAMPLES = sorted((Path(__file__).resolve().parents[1] / "data").glob("*/*.json"))
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_recorded_facts_evaluate_to_valid_findings(sample):
+    recorded = json.loads(sample.read_text())
+    recorded = recorded.get("ansible_facts", {}).get("tripod_compliance", recorded)
+    required = sorted((recorded["services"].get("watched") or {}))
+    findings = evaluate(recorded, policy(required_services=required), now=NOW)
+    for item in findings:
+        Finding.from_dict({**item, "host": "h", "client": "c", "tier": "tier_srp_server", "run_id": "r",
+                           "time": "2026-11-27T12:00:00Z"})
+    by_id = {f["check_id"]: f for f in findings}
+    failed_probes = {e["probe"] for e in recorded.get("errors") or []}
+    if not failed_probes:
+        assert not [f for f in findings if f["status"] == "error"], "no probe failed, so no check may error"
+    security = [u for u in recorded["patches"]["pending"] if u.get("security")]
+    pending_unreadable = failed_probes & {"patches", "patches.pending"}
+    assert by_id["TRP-PATCH-001"]["status"] == ("error" if pending_unreadable else "fail" if security else "pass")
+    watched_up = all(unit.get("active") is True for unit in recorded["services"]["watched"].values())
+    if required and watched_up and by_id["TRP-SVC-002"]["status"] != "error":
+        assert by_id["TRP-SVC-002"]["status"] == "pass"

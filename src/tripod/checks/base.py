@@ -31,10 +31,14 @@ def not_applicable(evidence: str) -> Outcome:
 
 
 def probe_error(facts: Mapping[str, Any], *probes: str) -> Outcome | None:
-    """An `error` outcome when a probe this check relies on failed on the host."""
+    """An `error` outcome when a probe this check relies on failed on the host.
+
+    `probes` are exact probe names (`capacity.filesystems`); an error of a parent probe
+    (`capacity`) covers its children, never the other way round.
+    """
     for error in facts.get("errors") or []:
         name = str(error.get("probe", ""))
-        if any(name == probe or name.startswith(f"{probe}.") or name.startswith(f"{probe}_") for probe in probes):
+        if any(probe == name or probe.startswith(f"{name}.") for probe in probes):
             return Outcome("error", f"probe {error['probe']} failed: {error.get('message', '')}"[:300])
     return None
 
@@ -48,10 +52,16 @@ class Check:
     remediation: str
     evaluate: Evaluator
     probes: tuple[str, ...] = ()
+    # The policy key (health section) whose empty list makes this check not applicable.
+    needs_policy_list: str | None = None
 
     def run(self, facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
         now = now or datetime.now(timezone.utc)
-        outcome = probe_error(facts, *self.probes) if self.probes else None
+        outcome = None
+        if self.needs_policy_list and not policy["health"][self.needs_policy_list]:
+            outcome = not_applicable(f"the policy lists no {self.needs_policy_list.replace('_', ' ')}")
+        elif self.probes:
+            outcome = probe_error(facts, *self.probes)
         if outcome is None:
             try:
                 outcome = self.evaluate(facts, policy, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from tripod.checks.base import Check, Outcome, failed, listing, not_applicable, parse_time, passed
+from tripod.checks.base import Check, Outcome, failed, listing, not_applicable, passed
 
 
 def _usage(facts: Mapping[str, Any], policy: Mapping[str, Any], key: str, what: str) -> Outcome:
@@ -59,14 +59,20 @@ def _failed_units(facts: Mapping[str, Any], policy: Mapping[str, Any], now: date
 
 def _required_services(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime) -> Outcome:
     required = policy["health"]["required_services"]
-    if not required:
-        return not_applicable("the policy lists no required services")
     watched = facts["services"].get("watched") or {}
-    down = [f"{name} ({(watched.get(name) or {}).get('active', 'unknown')})" for name in required
-            if (watched.get(name) or {}).get("active") != "active"]
+    down = [f"{name} ({_service_state(watched.get(name))})" for name in required
+            if (watched.get(name) or {}).get("active") is not True]
     if down:
         return failed(f"required service(s) not active: {listing(down)}", "high")
     return passed(f"all {len(required)} required service(s) active")
+
+
+def _service_state(unit: Mapping[str, Any] | None) -> str:
+    if not unit:
+        return "not reported"
+    if unit.get("found") is False:
+        return "not installed"
+    return str(unit.get("state") or ("inactive" if unit.get("active") is False else "unknown"))
 
 
 def _time_sync(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime) -> Outcome:
@@ -80,8 +86,6 @@ def _time_sync(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetim
 
 
 def _certificates(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime) -> Outcome:
-    if not policy["health"]["certificate_paths"]:
-        return not_applicable("the policy lists no certificate paths")
     certificates = facts.get("certificates") or []
     if not certificates:
         return passed("no certificate files found under the policy paths")
@@ -97,8 +101,6 @@ def _certificates(facts: Mapping[str, Any], policy: Mapping[str, Any], now: date
 
 
 def _backups(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime) -> Outcome:
-    if not policy["health"]["backup_markers"]:
-        return not_applicable("the policy lists no backup markers")
     limit = policy["health"]["backup_max_age_hours"]
     markers = facts.get("backups") or []
     missing = [m["path"] for m in markers if not m.get("exists")]
@@ -135,25 +137,25 @@ def _end_of_life(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datet
 
 CHECKS = (
     Check("TRP-DISK-001", "health", "Filesystems have free space", "medium",
-          "Free space (tripod run housekeeping) or grow the filesystem.", _disk, probes=("capacity", "filesystems")),
+          "Free space (tripod run housekeeping) or grow the filesystem.", _disk, probes=("capacity.filesystems",)),
     Check("TRP-DISK-002", "health", "Filesystems have free inodes", "medium",
-          "Remove small files (caches, sessions, mail queues) or grow the filesystem.", _inodes, probes=("capacity", "filesystems")),
+          "Remove small files (caches, sessions, mail queues) or grow the filesystem.", _inodes, probes=("capacity.filesystems",)),
     Check("TRP-MEM-001", "health", "Memory use is below the warning level", "medium",
-          "Find the processes using memory; add memory or tune the services.", _memory, probes=("capacity", "memory")),
+          "Find the processes using memory; add memory or tune the services.", _memory, probes=("capacity.memory",)),
     Check("TRP-LOAD-001", "health", "Load per core is below the warning level", "low",
-          "Find what keeps the CPUs busy; resize the host if the load is expected.", _load, probes=("capacity", "load")),
+          "Find what keeps the CPUs busy; resize the host if the load is expected.", _load, probes=("capacity.load",)),
     Check("TRP-SVC-001", "health", "No systemd unit has failed", "medium",
-          "Inspect with `systemctl status UNIT` and `journalctl -u UNIT`; fix or disable the unit.", _failed_units, probes=("services",)),
+          "Inspect with `systemctl status UNIT` and `journalctl -u UNIT`; fix or disable the unit.", _failed_units, probes=("services.failed",)),
     Check("TRP-SVC-002", "health", "Required services are active", "high",
-          "Start the service and find why it stopped (`journalctl -u UNIT`).", _required_services, probes=("services",)),
+          "Start the service and find why it stopped (`journalctl -u UNIT`).", _required_services, probes=("services.watched",), needs_policy_list="required_services"),
     Check("TRP-TIME-001", "health", "The clock is synchronised", "medium",
           "Enable systemd-timesyncd or chrony and check the NTP sources are reachable.", _time_sync, probes=("time",)),
     Check("TRP-CERT-001", "health", "Certificates are not expiring", "high",
-          "Renew the certificate and reload the service that uses it.", _certificates, probes=("certificates",)),
+          "Renew the certificate and reload the service that uses it.", _certificates, probes=("certificates",), needs_policy_list="certificate_paths"),
     Check("TRP-BACKUP-001", "health", "Backups are recent", "high",
-          "Check the backup job's logs and run a backup now.", _backups, probes=("backups",)),
+          "Check the backup job's logs and run a backup now.", _backups, probes=("backups",), needs_policy_list="backup_markers"),
     Check("TRP-UPTIME-001", "health", "Uptime is within policy", "low",
-          "Reboot in the next maintenance window so kernel updates take effect.", _uptime, probes=("identity", "uptime")),
+          "Reboot in the next maintenance window so kernel updates take effect.", _uptime, probes=("identity.uptime",)),
     Check("TRP-EOL-001", "health", "The operating system is supported", "high",
           "Plan the upgrade to a supported release (IT leadership: lifecycle budget).", _end_of_life, probes=("lifecycle",)),
 )

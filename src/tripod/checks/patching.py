@@ -42,11 +42,11 @@ def _reboot(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime) 
 CHECKS = (
     Check("TRP-PATCH-001", "patching", "Security updates are installed", "high",
           "Run the patch playbook inside the host's maintenance window (tripod run patch).",
-          _security_updates, probes=("patches",)),
+          _security_updates, probes=("patches.pending",)),
     Check("TRP-PATCH-002", "patching", "Other updates are installed", "low",
           "Include non-security updates in the next scheduled patch run, or accept them as deferred.",
-          _other_updates, probes=("patches",)),
+          _other_updates, probes=("patches.pending",)),
     Check("TRP-PATCH-003", "patching", "No reboot is pending", "medium",
           "Reboot the host in its maintenance window so the updated kernel and libraries are in use.",
-          _reboot, probes=("patches", "reboot")),
+          _reboot, probes=("patches.reboot",)),
 )
