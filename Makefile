@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 .PHONY: demo test setup setup-test host images lint unit integration clean build-collection
 
 demo: setup
-	$(BIN)/tripod run preflight -i inventories/demo
+	$(BIN)/tripod audit -i inventories/demo
 
 test: setup-test lint
 	TRIPOD_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m pytest $(PYTEST_ARGS)

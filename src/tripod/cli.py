@@ -91,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.set_defaults(handler=cmd_run)
 
+    audit = commands.add_parser(
+        "audit", help="gather facts and evaluate every check; changes nothing",
+        description="Run the audit playbook (always in check mode: nothing on the hosts changes), record the "
+        "facts and findings in the evidence store, and print a summary per host.",
+    )
+    _add_run_options(audit)
+    audit.set_defaults(handler=cmd_audit)
+
     validate = commands.add_parser(
         "validate", help="check an inventory's tiers and policies offline",
         description="Resolve every host's tier and effective policy without contacting any host, and list "
@@ -130,15 +138,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _execute(args: argparse.Namespace, playbook_name: str, check: bool, run_table: bool = True):
+    """Validate, run with live progress, print the per-host table; return the RunResult."""
     from tripod.console import RunDisplay, summary_table
     from tripod.runner import RunRequest, resolve_playbook, run_playbook
 
     request = RunRequest(
-        playbook=args.playbook,
+        playbook=playbook_name,
         inventories=args.inventory,
         limit=args.limit,
-        check=args.check,
+        check=check,
         diff=args.diff,
         tags=args.tags,
         extra_vars=_parse_extra_vars(args.extra_vars),
@@ -154,8 +163,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     console.print(f"[bold]{playbook.name}[/] on {len(hosts)} host(s), {mode}")
     with RunDisplay(console, hosts) as display:
         result = run_playbook(request, hosts, display)
-    console.print(summary_table(result))
+    if run_table or not result.all_ok:
+        console.print(summary_table(result))
     console.print(f"Artifacts: {result.artifacts}", soft_wrap=True)
+    return result
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    result = _execute(args, args.playbook, args.check)
+    return EXIT_OK if result.all_ok else EXIT_HOSTS_FAILED
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from tripod.console import audit_table
+    from tripod.store import EvidenceStore, default_path
+
+    result = _execute(args, "audit", check=True, run_table=args.no_evidence)
+    if not args.no_evidence:
+        with EvidenceStore() as store:
+            from tripod.audit import summarize_run
+
+            summaries = summarize_run(store, result.run_id)
+        console.print(audit_table(summaries))
+        console.print(f"Evidence: {default_path()} (run {result.run_id})", soft_wrap=True)
     return EXIT_OK if result.all_ok else EXIT_HOSTS_FAILED
 
 

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tripod.audit import HostSummary
 from tripod.runner import HostOutcome, RunResult
 
 STATUS_STYLE = {
@@ -103,3 +104,33 @@ def short(message: str, lines: int = 6) -> str:
 def _severity_order(host: HostOutcome) -> tuple[int, str]:
     order = ["unreachable", "failed", "not run", "changed", "ok"]
     return order.index(host.status), host.host
+
+
+def _or_dash(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def audit_table(summaries: list[HostSummary]) -> Table:
+    """The audit's per-host summary: what an engineer looks at first."""
+    table = Table(title="Audit summary", title_justify="left")
+    for column, justify in (("host", "left"), ("status", "left"), ("score", "right"), ("failing", "right"),
+                            ("security upd.", "right"), ("other upd.", "right"), ("reboot", "left"),
+                            ("fullest fs", "left"), ("days to EOL", "right")):
+        table.add_column(column, justify=justify, no_wrap=True)
+    for item in summaries:
+        style = STATUS_STYLE.get(item.status, "")
+        if item.status in ("failed", "unreachable"):
+            table.add_row(item.host, f"[{style}]{item.status}[/]", "-", "-", "-", "-", "-", "-",
+                          escape(short(item.message, lines=1))[:40] or "-")
+            continue
+        score = "-" if item.score is None else f"{item.score * 100:.0f}%"
+        security = _or_dash(item.security_updates)
+        if item.security_updates:
+            security = f"[bold red]{security}[/]"
+        reboot = {None: "-", True: "[yellow]required[/]", False: "no"}[item.reboot_required]
+        eol = _or_dash(item.eol_days)
+        if item.eol_days is not None and item.eol_days < 180:
+            eol = f"[red]{eol}[/]"
+        table.add_row(item.host, f"[{style}]{item.status}[/]", score, str(item.failing), security,
+                      _or_dash(item.other_updates), reboot, _or_dash(item.fullest), eol)
+    return table

@@ -116,6 +116,12 @@ class EvidenceStore:
     def run_hosts(self, run_id: str) -> list[HostRun]:
         return queries.run_hosts(self._conn, run_id)
 
+    def run_facts(self, run_id: str) -> Iterator[FactSnapshot]:
+        return queries.run_facts(self._conn, run_id)
+
+    def run_findings(self, run_id: str) -> Iterator[Finding]:
+        return queries.run_findings(self._conn, run_id)
+
     def clients(self) -> list[str]:
         return queries.clients(self._conn)
 

@@ -144,3 +144,23 @@ def monthly_summaries(conn: sqlite3.Connection, client: str | None, month: str) 
             actions_changed=entry.get("actions_changed", 0), bytes_reclaimed=entry.get("bytes_reclaimed", 0),
             rolled_up=False)
     return [summaries[key] for key in sorted(summaries)]
+
+
+def run_facts(conn: sqlite3.Connection, run_id: str) -> Iterator[FactSnapshot]:
+    """Every fact snapshot one run recorded, by host (the newest per host when a run took several)."""
+    sql = """
+        SELECT f.run_id, f.host, f.client, f.collected_at, f.facts FROM fact_snapshots f
+        WHERE f.run_id = ? AND f.id = (
+            SELECT g.id FROM fact_snapshots g WHERE g.run_id = f.run_id AND g.host = f.host
+            ORDER BY g.collected_at DESC, g.id DESC LIMIT 1)
+        ORDER BY f.host
+    """
+    for row in conn.execute(sql, (run_id,)):
+        yield FactSnapshot(run_id=row["run_id"], host=row["host"], client=row["client"],
+                           collected_at=row["collected_at"], facts=json.loads(row["facts"]))
+
+
+def run_findings(conn: sqlite3.Connection, run_id: str) -> Iterator[Finding]:
+    """Every finding one run recorded, by host and check."""
+    for row in conn.execute("SELECT * FROM findings WHERE run_id = ? ORDER BY host, check_id, id", (run_id,)):
+        yield Finding(**{name: row[name] for name in _FINDING_FIELDS})
