@@ -548,8 +548,8 @@ def parse_apt_policy(text):
 def is_security_suite(suites):
     """True when one of the apt suites (``bookworm-security/main``, ``jammy-security/universe``) is a security one."""
     for suite in suites:
-        archive = suite.split("/", 1)[0]
-        if archive.endswith("-security") or archive.endswith("/updates"):
+        archive = suite.rsplit("/", 1)[0] if "/" in suite else suite  # drop the component
+        if archive.endswith("-security") or archive.endswith("/updates"):  # buster/updates: Debian 10
             return True
     return False
 
@@ -1052,7 +1052,12 @@ def select_filesystems(mounts):
     """Apply the capacity rule: real filesystems once each (see docs/schema.md)."""
     chosen = []
     seen_devno = set()
-    for entry in mounts:
+    visible = {}
+    for index, entry in enumerate(mounts):
+        visible[entry["mount"]] = index  # a later mount on the same point hides the earlier one
+    for index, entry in enumerate(mounts):
+        if visible[entry["mount"]] != index:
+            continue
         fstype = entry["fstype"]
         mount = entry["mount"]
         if fstype in VIRTUAL_FS_TYPES:
@@ -1569,7 +1574,7 @@ class Collector:
             # solver: ~0.05 s where `apt-get -s dist-upgrade` takes 1.5 s. Read-only, no lock.
             packages = self.dpkg_packages()
             names = apt_names(packages, native_architecture(packages))
-            _rc, out, _err = self.cmd(["apt-cache", "policy", "--"] + names)
+            _rc, out, _err = self.cmd(["apt-cache"] + apt_cache_options() + ["policy", "--"] + names)
             pending = apt_pending(parse_apt_policy(out), [p["name"] for p in packages if p["held"]])
         elif self.manager == "dnf":
             pending = self.dnf_pending()
@@ -2076,6 +2081,51 @@ def _small_pem(path):
             return b"CERTIFICATE-----" in handle.read(65536)
     except OSError:
         return False
+
+
+def _newest_mtime(paths, directories=()):
+    newest = 0.0
+    paths = list(paths)
+    for directory in directories:
+        try:
+            paths += [os.path.join(directory, name) for name in os.listdir(directory)]
+        except OSError:
+            pass
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            newest = max(newest, st.st_mtime)
+    return newest
+
+
+def _mtime(path):
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+def apt_cache_options(cache_dir="/var/cache/apt", lists="/var/lib/apt/lists", status=("/var/lib/dpkg/status",
+                      "/var/lib/dpkg/arch"), sources=("/etc/apt/sources.list",), sources_dir="/etc/apt/sources.list.d"):
+    """apt-cache options that keep apt from rewriting its caches, costing as little time as possible.
+
+    apt (run as root) rewrites a stale ``srcpkgcache.bin`` (built from the package lists) or
+    ``pkgcache.bin`` (that plus /var/lib/dpkg/status). Gathering facts must not change files, so:
+    both caches newer than their inputs -> use them (~0.05 s); only the lists cache current (dpkg
+    ran since, e.g. after an upgrade) -> build pkgcache in memory on top of it (~0.3 s); else build
+    both in memory (~2 s).
+    """
+    lists_mtime = _newest_mtime(sources, [lists, sources_dir])
+    src = _mtime(os.path.join(cache_dir, "srcpkgcache.bin"))
+    pkg = _mtime(os.path.join(cache_dir, "pkgcache.bin"))
+    if src is None or src < lists_mtime:
+        return ["-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache="]
+    if pkg is None or pkg < max(lists_mtime, _newest_mtime(status)):
+        return ["-o", "Dir::Cache::pkgcache="]
+    return []
 
 
 def rotated_logs(base):
