@@ -49,7 +49,7 @@ class ActionModule(ActionBase):
         for name, model in (("findings", Finding), ("actions", Action)):
             for index, item in enumerate(args[name]):
                 try:
-                    record = model.from_dict(item).with_context(**context)  # type: ignore[attr-defined]
+                    record = model.from_dict(item).with_context(**context)
                 except ValidationError as exc:
                     problems.append(exc.at(f"{name}[{index}]"))
                     continue

@@ -70,28 +70,34 @@ def _describe(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
-def _text(data: Mapping[str, Any], key: str, *, required: bool, default: str | None = "") -> str | None:
-    if key not in data or data[key] is None:
-        if required:
-            raise ValidationError(key, "is required")
+def _optional_text(data: Mapping[str, Any], key: str, default: str | None = "") -> str | None:
+    value = data.get(key)
+    if value is None:
         return default
-    value = data[key]
     if not isinstance(value, str):
         raise ValidationError(key, f"must be a string, got {_describe(value)}")
-    if required and not value.strip():
+    return value
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    """A required, non-empty string."""
+    value = _optional_text(data, key, default=None)
+    if value is None:
+        raise ValidationError(key, "is required")
+    if not value.strip():
         raise ValidationError(key, "must not be empty")
     return value
 
 
 def _choice(data: Mapping[str, Any], key: str, choices: tuple[str, ...]) -> str:
-    value = _text(data, key, required=True)
+    value = _text(data, key)
     if value not in choices:
         raise ValidationError(key, f"{value!r} is not one of {', '.join(choices)}")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def _context(data: Mapping[str, Any]) -> dict[str, str | None]:
-    values = {key: _text(data, key, required=False, default=None) for key in CONTEXT_FIELDS}
+    values = {key: _optional_text(data, key, default=None) for key in CONTEXT_FIELDS}
     if values["time"] is not None:
         values["time"] = normalize_time(values["time"])
     return values
@@ -131,18 +137,18 @@ class Finding:
     def from_dict(cls, data: Mapping[str, Any]) -> Finding:
         """Validate `data` (docs/schema.md, Findings); ValueError names the first bad field."""
         _reject_unknown(data, cls)
-        check_id = _text(data, "check_id", required=True)
-        if not CHECK_ID_PATTERN.match(check_id or ""):
+        check_id = _text(data, "check_id")
+        if not CHECK_ID_PATTERN.match(check_id):
             raise ValidationError("check_id", f"{check_id!r} does not match TRP-<AREA>-<NNN>, e.g. TRP-SSH-001")
         return cls(
             area=_choice(data, "area", AREAS),
-            check_id=check_id,  # type: ignore[arg-type]
-            title=_text(data, "title", required=True),  # type: ignore[arg-type]
+            check_id=check_id,
+            title=_text(data, "title"),
             severity=_choice(data, "severity", SEVERITIES),
             status=_choice(data, "status", STATUSES),
-            evidence=_text(data, "evidence", required=False),  # type: ignore[arg-type]
-            remediation=_text(data, "remediation", required=False),  # type: ignore[arg-type]
-            waiver=_text(data, "waiver", required=False, default=None),
+            evidence=_optional_text(data, "evidence") or "",
+            remediation=_optional_text(data, "remediation") or "",
+            waiver=_optional_text(data, "waiver", default=None),
             **_context(data),
         )
 
@@ -172,8 +178,8 @@ class Action:
     def from_dict(cls, data: Mapping[str, Any]) -> Action:
         """Validate `data` (docs/schema.md, Actions); ValueError names the first bad field."""
         _reject_unknown(data, cls)
-        kind = _text(data, "kind", required=True)
-        if not KIND_PATTERN.match(kind or ""):
+        kind = _text(data, "kind")
+        if not KIND_PATTERN.match(kind):
             raise ValidationError("kind", f"{kind!r} must be lower_snake_case, e.g. package_updated")
         if "changed" not in data or not isinstance(data["changed"], bool):
             got = _describe(data["changed"]) if "changed" in data else "nothing"
@@ -183,8 +189,8 @@ class Action:
             raise ValidationError("bytes", f"must be a non-negative integer or null, got {_describe(size)}")
         return cls(
             area=_choice(data, "area", AREAS),
-            kind=kind,  # type: ignore[arg-type]
-            detail=_text(data, "detail", required=True),  # type: ignore[arg-type]
+            kind=kind,
+            detail=_text(data, "detail"),
             changed=data["changed"],
             bytes=size,
             **_context(data),
@@ -202,7 +208,9 @@ def _fill(record: _Record, context: Mapping[str, str | None]) -> _Record:
     unknown = set(context) - set(CONTEXT_FIELDS)
     if unknown:
         raise ValueError(f"{sorted(unknown)[0]}: not a context field ({', '.join(CONTEXT_FIELDS)})")
-    missing = {key: value for key, value in context.items() if getattr(record, key) is None and value is not None}
+    missing: dict[str, Any] = {
+        key: value for key, value in context.items() if getattr(record, key) is None and value is not None
+    }
     return dataclasses.replace(record, **missing) if missing else record
 
 

@@ -148,11 +148,12 @@ module.exit_json(changed=False, tripod_findings=module.params["findings"])
 """
 
 
-def run(tmp_path: Path, *, run_id: str, cmdline: str = "", extra_env: dict[str, str] | None = None) -> Any:
+def run(tmp_path: Path, *, run_id: str, cmdline: str = "", extra_env: dict[str, str] | None = None,
+        playbook: str = PLAYBOOK) -> Any:
     private = tmp_path / "runner"
     (private / "project").mkdir(parents=True, exist_ok=True)
     (private / "inventory").mkdir(exist_ok=True)
-    (private / "project" / "site.yml").write_text(PLAYBOOK, encoding="utf-8")
+    (private / "project" / "site.yml").write_text(playbook, encoding="utf-8")
     (private / "project" / "library").mkdir(exist_ok=True)
     (private / "project" / "library" / "tripod_test_evaluator.py").write_text(EVALUATOR, encoding="utf-8")
     (private / "inventory" / "hosts.yml").write_text(INVENTORY, encoding="utf-8")
@@ -273,3 +274,56 @@ def test_a_broken_store_never_breaks_the_run(tmp_path):
     assert result.status == "successful", "the playbook itself succeeded"
     stdout = result.stdout.read()
     assert "tripod evidence: starting the run failed, evidence recording stopped" in stdout
+
+
+BAD_EMIT = """
+- name: Emit rejects bad entries
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Emit a good finding, a bad finding and a bad action
+      tripod.maintenance.emit:
+        findings:
+          - {area: health, check_id: TRP-DISK-001, title: Disk, severity: low, status: pass}
+          - {area: health, check_id: TRP-DISK-2, title: Disk, severity: low, status: pass}
+        actions:
+          - {area: housekeeping, kind: space_reclaimed, detail: /tmp}
+      register: bad
+      ignore_errors: true
+
+    - name: The error names the list, the index and the field
+      ansible.builtin.assert:
+        that:
+          - bad is failed
+          - bad.problems | length == 2
+          - bad.problems[0] is search('^findings\\[1\\]\\.check_id. .TRP-DISK-2. does not match')
+          - bad.problems[1] is search('^actions\\[0\\]\\.changed. is required')
+          - bad.tripod_findings is not defined
+
+    - name: Emit in check mode fills host, client and time, and changes nothing
+      tripod.maintenance.emit:
+        findings:
+          - {area: health, check_id: TRP-DISK-001, title: Disk, severity: low, status: pass}
+      vars:
+        tripod_client: acme
+      register: good
+      check_mode: true
+
+    - name: The result carries the validated finding
+      ansible.builtin.assert:
+        that:
+          - good is not changed
+          - good.tripod_actions == []
+          - good.tripod_findings[0].host == 'localhost'
+          - good.tripod_findings[0].client == 'acme'
+          - good.tripod_findings[0].tier is none
+          - good.tripod_findings[0].time is match('^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$')
+"""
+
+
+def test_emit_validates_and_names_the_index_and_field(tmp_path):
+    result = run(tmp_path, run_id="run-emit", playbook=BAD_EMIT)
+    assert result.status == "successful", result.stdout.read()
+    db = tmp_path / "data" / "evidence.sqlite"
+    assert rows(db, "SELECT check_id FROM findings") == [("TRP-DISK-001",)], "only the valid, passed-on finding"
+    assert rows(db, "SELECT host, status, ignored FROM run_hosts") == [("localhost", "ok", 1)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,9 +58,9 @@ class HostResult:
     message: str | None = None
     finished_at: str | None = None
     #: ansible_facts.tripod_compliance snapshots, oldest first (usually one).
-    facts: list[Mapping[str, Any]] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
+    facts: Sequence[Mapping[str, Any]] = field(default_factory=list)
+    findings: Sequence[Finding] = field(default_factory=list)
+    actions: Sequence[Action] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.host:
