@@ -23,7 +23,8 @@ description:
   - Nothing is ever recorded from a C(no_log) result. A loop in which any item is C(no_log)
     is marked C(no_log) as a whole by Ansible, and nothing of it is recorded, not even its other items.
   - "When a host's data is written: each host is written in one transaction at the end of
-    every play (when the next play starts, and at the end of the playbook), and at once
+    every play, or of every C(serial) batch (when the next one starts, and at the end of the
+    playbook), and at once
     when it fails or becomes unreachable. A host's final status and counts are written at
     the end of the playbook. So if the run is killed, every host that finished a play, or
     failed, is in the store, complete, and the run stays C(running) with no end time."

@@ -115,7 +115,7 @@ def _reject_unknown(data: Mapping[str, Any], cls: type) -> None:
 _Record = TypeVar("_Record", "Finding", "Action")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One check's result on one host in one run."""
 
@@ -159,7 +159,7 @@ class Finding:
         return _fill(self, context)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     """Something a role did, or in check mode would do (`changed` false)."""
 

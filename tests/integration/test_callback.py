@@ -8,8 +8,11 @@ secret that must never reach the store. No containers needed.
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -327,3 +330,57 @@ def test_emit_validates_and_names_the_index_and_field(tmp_path):
     db = tmp_path / "data" / "evidence.sqlite"
     assert rows(db, "SELECT check_id FROM findings") == [("TRP-DISK-001",)], "only the valid, passed-on finding"
     assert rows(db, "SELECT host, status, ignored FROM run_hosts") == [("localhost", "ok", 1)]
+
+
+SERIAL = """
+- name: One host at a time
+  hosts: all
+  gather_facts: false
+  serial: 1
+  tasks:
+    - name: Emit three findings
+      tripod.maintenance.emit:
+        findings:
+          - {area: health, check_id: TRP-DISK-001, title: Disk, severity: low, status: pass}
+          - {area: health, check_id: TRP-DISK-002, title: Disk, severity: low, status: pass}
+          - {area: health, check_id: TRP-DISK-003, title: Disk, severity: low, status: fail}
+    - name: Say where we are
+      ansible.builtin.file:
+        path: "{{ marker_dir }}/{{ inventory_hostname }}"
+        state: touch
+        mode: "0644"
+    - name: The last host hangs until it is killed
+      ansible.builtin.wait_for:
+        path: "{{ marker_dir }}/never"
+        timeout: 120
+      when: inventory_hostname == 'third'
+"""
+
+
+def test_kill_9_of_ansible_playbook_keeps_the_hosts_that_finished(tmp_path):
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    (tmp_path / "site.yml").write_text(SERIAL, encoding="utf-8")
+    (tmp_path / "hosts.yml").write_text(INVENTORY.replace("    other:\n", "    second:\n    third:\n"), encoding="utf-8")
+    (tmp_path / "ansible.cfg").write_text("[defaults]\nretry_files_enabled = False\n", encoding="utf-8")
+    db = tmp_path / "evidence.sqlite"
+    env = {**os.environ, "ANSIBLE_CONFIG": str(tmp_path / "ansible.cfg"), "ANSIBLE_CALLBACKS_ENABLED": CALLBACK,
+           "ANSIBLE_COLLECTIONS_PATH": str(REPO / "collections"), "TRIPOD_EVIDENCE_DB": str(db),
+           "TRIPOD_RUN_ID": "run-killed"}
+    playbook = subprocess.Popen(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "hosts.yml", "site.yml", "-e",
+         f"marker_dir={markers}"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not (markers / "third").exists():
+        assert playbook.poll() is None, playbook.stderr.read() if playbook.stderr else "ansible-playbook ended"
+        assert time.monotonic() < deadline, "the third host never started"
+        time.sleep(0.1)
+    os.killpg(playbook.pid, signal.SIGKILL)
+    playbook.wait(timeout=30)
+
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    assert rows(db, "SELECT run_id, status, ended_at FROM runs") == [("run-killed", "running", None)]
+    assert rows(db, "SELECT host, status FROM run_hosts ORDER BY host") == [("localhost", "changed"), ("second", "changed")]
+    assert rows(db, "SELECT host, COUNT(*), SUM(status = 'fail') FROM findings GROUP BY host ORDER BY host") == [
+        ("localhost", 3, 1), ("second", 3, 1)]
