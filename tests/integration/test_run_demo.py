@@ -54,3 +54,32 @@ def test_a_host_with_a_bad_policy_is_stopped_before_any_change(tmp_path):
     assert "failed" in row
     stdout = next((tmp_path / "data" / "runs").glob("*/artifacts/*/stdout")).read_text()
     assert "Check the host is reachable" not in stdout, "the host stopped at the policy check"
+
+
+def test_audit_of_the_demo_records_evidence_and_a_second_audit_adds_a_run(tmp_path):
+    from tripod.store import EvidenceStore
+
+    first = tripod("audit", "-i", "inventories/demo", data_dir=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Audit summary" in first.stdout
+    assert f"Evidence: {tmp_path}/evidence.sqlite (run " in first.stdout
+    second = tripod("audit", "-i", "inventories/demo", data_dir=tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+
+    with EvidenceStore(tmp_path / "evidence.sqlite") as store:
+        runs = store.list_runs()
+        assert len(runs) == 2
+        assert all(run.check_mode and run.playbook.endswith("audit.yml") for run in runs)
+        for run in runs:
+            hosts = store.run_hosts(run.run_id)
+            assert [(h.host, h.client, h.tier, h.status) for h in hosts] == [("localhost", "demo", "tier_srp_server", "ok")]
+            facts = list(store.run_facts(run.run_id))
+            assert len(facts) == 1 and facts[0].facts["os_family"] == "linux"
+            assert facts[0].facts["identity"]["hostname"]
+            findings = list(store.run_findings(run.run_id))
+            assert {f.check_id for f in findings} >= {"TRP-PATCH-001", "TRP-DISK-001", "TRP-EOL-001"}
+            assert all(f.host == "localhost" and f.client == "demo" and f.run_id == run.run_id for f in findings)
+    row = next(line for line in second.stdout.splitlines() if "│ localhost" in line)
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    assert cells[0] == "localhost" and cells[1] == "ok"
+    assert cells[2].endswith("%"), "a score is shown"
