@@ -99,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(audit)
     audit.set_defaults(handler=cmd_audit)
 
+    prune = commands.add_parser(
+        "prune", help="apply the evidence retention policy",
+        description="Roll findings and actions older than the retention period up into monthly summaries (the "
+        "monthly reports keep their numbers), then delete them and the fact snapshots of those months.",
+    )
+    prune.add_argument("--keep-months", type=int, default=None, metavar="N",
+                       help="months of detail to keep (default: $TRIPOD_RETENTION_MONTHS or 13)")
+    prune.set_defaults(handler=cmd_prune)
+
     validate = commands.add_parser(
         "validate", help="check an inventory's tiers and policies offline",
         description="Resolve every host's tier and effective policy without contacting any host, and list "
@@ -187,6 +196,31 @@ def cmd_audit(args: argparse.Namespace) -> int:
         console.print(audit_table(summaries))
         console.print(f"Evidence: {default_path()} (run {result.run_id})", soft_wrap=True)
     return EXIT_OK if result.all_ok else EXIT_HOSTS_FAILED
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    import os
+
+    from tripod.store import EvidenceStore, default_path
+
+    months = args.keep_months
+    if months is None:
+        configured = os.environ.get("TRIPOD_RETENTION_MONTHS", "13")
+        if not configured.isdigit():
+            raise InputError(f"TRIPOD_RETENTION_MONTHS: '{configured}' is not a whole number of months")
+        months = int(configured)
+    if months < 1:
+        raise InputError(f"--keep-months: {months} must be at least 1")
+    if not default_path().exists():
+        console.print(f"nothing to prune: {default_path()} does not exist", soft_wrap=True)
+        return EXIT_OK
+    with EvidenceStore() as store:
+        result = store.prune(months)
+    rolled = ", ".join(result.months) or "none"
+    console.print(f"kept {months} month(s) of detail (before {result.cutoff} rolled up: {rolled}); removed "
+                  f"{result.fact_snapshots} fact snapshot(s), {result.findings} finding(s), {result.actions} action(s)",
+                  soft_wrap=True)
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -144,3 +144,25 @@ def test_help_lists_the_commands(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "run" in out and "validate" in out and "Exit codes" in out
+
+
+def test_prune_keeps_the_configured_months(tmp_path, monkeypatch, capsys):
+    from tripod.models import Finding
+    from tripod.store import EvidenceStore, HostResult
+
+    monkeypatch.setenv("TRIPOD_DATA_DIR", str(tmp_path))
+    old = Finding.from_dict({"area": "health", "check_id": "TRP-DISK-001", "title": "t", "severity": "medium",
+                             "status": "fail", "time": "2020-01-15T00:00:00Z"})
+    with EvidenceStore() as store:
+        run = store.start_run(playbook="audit.yml", started_at="2020-01-15T00:00:00Z")
+        store.record_host(run, HostResult(host="h1", status="ok", client="acme", findings=[old],
+                                          facts=[{"collected_at": "2020-01-15T00:00:00Z", "os_family": "linux"}]))
+        store.end_run(run)
+    assert main(["prune", "--keep-months", "3"]) == 0
+    assert "removed 1 fact snapshot(s), 1 finding(s), 0 action(s)" in capsys.readouterr().out
+    with EvidenceStore() as store:
+        (summary,) = store.monthly_summaries("acme", "2020-01")
+        assert summary.rolled_up and summary.counts["fail"] == 1
+    monkeypatch.setenv("TRIPOD_RETENTION_MONTHS", "many")
+    assert main(["prune"]) == 2
+    assert "TRIPOD_RETENTION_MONTHS: 'many' is not a whole number of months" in capsys.readouterr().err
