@@ -67,6 +67,10 @@ PACKAGES: tuple[str, ...] = (
     "ca-certificates",
 )
 
+# Bump when the image recipe (_configure_rootfs, _import_rootfs) changes: cached images with
+# another recipe (or another package list) are rebuilt automatically.
+RECIPE_VERSION = 2
+
 BOOT_TIMEOUT = 120.0
 SSH_TIMEOUT = 60.0
 
@@ -240,8 +244,22 @@ def image_name(release: str) -> str:
     return f"{IMAGE_REPO}:{release}"
 
 
+def recipe_id() -> str:
+    """Identifies what the images are built from; stored as an image label."""
+    return f"{RECIPE_VERSION}:{','.join(PACKAGES)}"
+
+
 def image_exists(release: str) -> bool:
     return podman("image", "exists", image_name(release), check=False).returncode == 0
+
+
+def image_current(release: str) -> bool:
+    """The image exists and was built with today's recipe."""
+    if not image_exists(release):
+        return False
+    result = podman("image", "inspect", "--format", "{{json .Labels}}", image_name(release), check=False)
+    labels = json.loads(result.stdout or "null") or {}
+    return labels.get(f"{FLEET_LABEL}.recipe") == recipe_id()
 
 
 @contextlib.contextmanager
@@ -310,14 +328,6 @@ def _configure_rootfs(rootfs: Path, suite: str, mirror: str, security: str) -> N
     sudoers.chmod(0o440)
     _chroot(rootfs, "visudo", "--check", "--file", f"/etc/sudoers.d/{USER}")
     _chroot(rootfs, "systemctl", "enable", "ssh.service")
-    # The container has no console and no kernel-managed hardware; don't wait for them.
-    _chroot(rootfs, "systemctl", "mask", "getty@tty1.service", "systemd-udevd.service", "systemd-modules-load.service")
-    # In a container the kernel refuses to set the audit login uid; don't fail SSH sessions on it.
-    for pam_file in ("etc/pam.d/sshd", "etc/pam.d/login"):
-        path = rootfs / pam_file
-        if path.is_file():
-            text = path.read_text(encoding="utf-8")
-            path.write_text(re.sub(r"(?m)^session\s+required\s+pam_loginuid\.so", "session optional pam_loginuid.so", text))
     # Every container gets its own machine id at first boot.
     (rootfs / "etc/machine-id").write_text("", encoding="utf-8")
     (rootfs / "var/lib/dbus/machine-id").unlink(missing_ok=True)
@@ -333,6 +343,7 @@ def _import_rootfs(rootfs: Path, image: str, suite: str, mirror: str) -> None:
         "ENV container=podman",
         f"LABEL {FLEET_LABEL}.suite={suite}",
         f"LABEL {FLEET_LABEL}.mirror={mirror}",
+        f"LABEL {FLEET_LABEL}.recipe={recipe_id()}",
     ]
     args = ["podman", "import"]
     for change in changes:
@@ -345,16 +356,26 @@ def _import_rootfs(rootfs: Path, image: str, suite: str, mirror: str) -> None:
         raise FleetError(f"importing {rootfs} into podman failed:\n{result.stderr.strip()}")
 
 
+def _image_id(image: str) -> str | None:
+    result = podman("image", "inspect", "--format", "{{.Id}}", image, check=False)
+    if result.returncode != 0:
+        return None
+    return result.stdout.strip() or None
+
+
 def build_image(release: str, *, rebuild: bool = False) -> str:
-    """Build localhost/tripod-debian:<release> unless it exists (or rebuild is set); return its name."""
+    """Build localhost/tripod-debian:<release> unless it is current (or rebuild is set); return its name."""
     image = image_name(release)
     suite = RELEASES[release]
     require_root()
-    require_tools("podman", "debootstrap", "tar", "chroot")
+    require_tools("podman")
     with _lock("build"):
-        if image_exists(release) and not rebuild:
-            log(f"{image} exists (use --rebuild to rebuild it)")
+        if not rebuild and image_current(release):
             return image
+        require_tools("debootstrap", "tar", "chroot")
+        if not rebuild and image_exists(release):
+            log(f"{image} was built with an older recipe; rebuilding it")
+        old_id = _image_id(image)
         mirror, security = debian_mirror(), security_mirror()
         build = cache_dir() / "build" / suite
         rootfs = build / "rootfs"
@@ -368,12 +389,20 @@ def build_image(release: str, *, rebuild: bool = False) -> str:
             _import_rootfs(rootfs, image, suite, mirror)
         finally:
             shutil.rmtree(rootfs, ignore_errors=True)
+        if old_id and old_id != _image_id(image):
+            # The replaced image is kept only while containers still use it.
+            podman("image", "rm", old_id, check=False)
         log(f"built {image} in {time.monotonic() - started:.0f} s")
         return image
 
 
 def build_images(releases: Sequence[str] = tuple(RELEASES), *, rebuild: bool = False) -> list[str]:
-    return [build_image(release, rebuild=rebuild) for release in releases]
+    images = []
+    for release in releases:
+        if not rebuild and image_current(release):
+            log(f"{image_name(release)} is up to date (use --rebuild to rebuild it)")
+        images.append(build_image(release, rebuild=rebuild))
+    return images
 
 
 # --------------------------------------------------------------------------- SSH key
@@ -482,8 +511,8 @@ def _start_container(name: str, release: str) -> None:
 
 def _install_key(name: str, public_key: str) -> None:
     script = (
-        f"set -e; home=$(getent passwd {USER} | cut -d: -f6); umask 077; mkdir -p \"$home/.ssh\"; "
-        f"cat > \"$home/.ssh/authorized_keys\"; chown -R {USER}:{USER} \"$home/.ssh\""
+        f'set -e; home=$(getent passwd {USER} | cut -d: -f6); umask 077; mkdir -p "$home/.ssh"; '
+        f'cat > "$home/.ssh/authorized_keys"; chown -R {USER}:{USER} "$home/.ssh"'
     )
     podman("exec", "--interactive", name, "sh", "-c", script, input_text=public_key)
 
@@ -514,7 +543,9 @@ def wait_for_ssh(target: Node, key: Path, timeout: float = SSH_TIMEOUT) -> None:
             return
         error = result.stderr.strip()
         time.sleep(0.5)
-    raise FleetError(f"{target.name}: SSH on 127.0.0.1:{target.ssh_port} did not accept the key in {timeout:.0f} s: {error}")
+    raise FleetError(
+        f"{target.name}: SSH on 127.0.0.1:{target.ssh_port} did not accept the key in {timeout:.0f} s: {error}"
+    )
 
 
 def up(names: Sequence[str], release: str = "12") -> list[Node]:
@@ -696,7 +727,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise FleetError("name the containers to remove, or give --all")
             down(args.names, all_nodes=args.all)
         elif args.command == "inventory":
-            names = args.names or [n for n in fleet_names() if (_container_info(n) or {}).get("State", {}).get("Running")]
+            names = args.names or [
+                n for n in fleet_names() if (_container_info(n) or {}).get("State", {}).get("Running")
+            ]
             _emit_inventory(args, [node(name) for name in names], args.output)
     except FleetError as exc:
         print(f"fleet: error: {exc}", file=sys.stderr)

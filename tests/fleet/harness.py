@@ -83,11 +83,15 @@ class Fleet:
         path = path or self.workdir / f"inventory-{connection}.yml"
         return lib.write_inventory(path, self.nodes, groups, group_vars, connection)
 
-    def ansible(self, pattern: str, *args: str, inventory: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    def ansible(
+        self, pattern: str, *args: str, inventory: Path, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
         """Run an ad-hoc `ansible PATTERN ARGS...` command; stdout and stderr are merged."""
         return self._run([executable("ansible"), pattern, "-i", str(inventory), *args], timeout)
 
-    def playbook(self, playbook: Path, *args: str, inventory: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    def playbook(
+        self, playbook: Path, *args: str, inventory: Path, timeout: float = 900
+    ) -> subprocess.CompletedProcess[str]:
         """Run `ansible-playbook -i INVENTORY PLAYBOOK ARGS...`; stdout and stderr are merged."""
         return self._run([executable("ansible-playbook"), "-i", str(inventory), str(playbook), *args], timeout)
 

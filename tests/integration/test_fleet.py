@@ -33,16 +33,38 @@ def test_ansible_reaches_both_releases_over_ssh_with_become(fleet: Fleet) -> Non
     # become (sudo) gives root; without it we are the unprivileged `tripod` user
     _ok(root := fleet.ansible("fleet", "-m", "ansible.builtin.command", "-a", "id -un", inventory=inventory))
     assert root.stdout.count(">>\nroot\n") == 2, root.stdout
-    _ok(user := fleet.ansible("fleet", "-m", "ansible.builtin.command", "-a", "id -un", "-e", "ansible_become=false", inventory=inventory))
+    _ok(
+        user := fleet.ansible(
+            "fleet", "-m", "ansible.builtin.command", "-a", "id -un", "-e", "ansible_become=false", inventory=inventory
+        )
+    )
     assert user.stdout.count(">>\ntripod\n") == 2, user.stdout
 
     # the traffic goes over SSH to 127.0.0.1, never to the container bridge
-    _ok(conn := fleet.ansible("fleet", "-m", "ansible.builtin.debug", "-a", "msg=via={{ ansible_host }}:{{ ansible_port }}", inventory=inventory))
+    _ok(
+        conn := fleet.ansible(
+            "fleet",
+            "-m",
+            "ansible.builtin.debug",
+            "-a",
+            "msg=via={{ ansible_host }}:{{ ansible_port }}",
+            inventory=inventory,
+        )
+    )
     for node in fleet.nodes:
         assert f"via=127.0.0.1:{node.ssh_port}" in conn.stdout, conn.stdout
 
     # groups and group vars from the fixture reach Ansible
-    _ok(groups := fleet.ansible("tier_srp_server", "-m", "ansible.builtin.debug", "-a", "msg={{ tripod_client }}/{{ probe }}", inventory=inventory))
+    _ok(
+        groups := fleet.ansible(
+            "tier_srp_server",
+            "-m",
+            "ansible.builtin.debug",
+            "-a",
+            "msg={{ tripod_client }}/{{ probe }}",
+            inventory=inventory,
+        )
+    )
     assert "fleet-test/server" in groups.stdout and "tripod-fleet-ssh13" not in groups.stdout
 
 
