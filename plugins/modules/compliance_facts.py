@@ -81,7 +81,7 @@ options:
   probes:
     description:
       - The probes to run. Sections of probes that did not run keep their empty values; C(probes_run)
-        in the result lists the probes that ran.
+        in the result lists the probes that ran. An empty list runs none.
     type: list
     elements: str
     choices: [identity, lifecycle, patches, capacity, services, time, ssh, accounts, sudo, firewall,
@@ -1406,9 +1406,13 @@ class Collector:
     def unit_enabled(self, name):
         return unit_facts(self.unit_states().get(name, {}))["enabled"] is True
 
+    def selected_probes(self):
+        probes = self.params.get("probes")
+        return list(ALL_PROBES) if probes is None else list(probes)
+
     def tasks(self):
         """(name, callable) for every sub-probe of the selected probes."""
-        selected = set(self.params.get("probes") or ALL_PROBES)
+        selected = set(self.selected_probes())
         table = [
             ("identity", "identity", self.probe_identity),
             ("identity", "identity.fqdn", self.probe_fqdn),
@@ -1437,7 +1441,8 @@ class Collector:
 
     def collect(self):
         facts = empty_facts()
-        facts["probes_run"] = [p for p in ALL_PROBES if p in set(self.params.get("probes") or ALL_PROBES)]
+        selected = set(self.selected_probes())
+        facts["probes_run"] = [p for p in ALL_PROBES if p in selected]
         results = {}
         durations = {}
 

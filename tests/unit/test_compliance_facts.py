@@ -977,3 +977,11 @@ def test_deep_merge_merges_dicts_and_replaces_lists():
     cf.deep_merge(target, {"security": {"ssh": {"installed": True, "settings": {"port": "22"}}}})
     assert target == {"security": {"ssh": {"installed": True, "settings": {"port": "22"}}, "sudo": {"nopasswd": []}},
                       "errors": []}
+
+
+def test_probe_selection():
+    assert cf.Collector({"probes": []}).collect()["probes_run"] == []
+    assert [name for name, _func in cf.Collector({"probes": ["patches"]}).tasks()] == [
+        "patches.pending", "patches.held", "patches.last_upgrade", "patches.reboot", "patches.restart",
+    ]
+    assert cf.Collector({}).selected_probes() == cf.ALL_PROBES
