@@ -488,7 +488,7 @@ def fleet_names() -> list[str]:
     return sorted(result.stdout.split())
 
 
-def _start_container(name: str, release: str) -> None:
+def _start_container(name: str, release: str, podman_args: Sequence[str] = ()) -> None:
     info = _container_info(name)
     if info is not None:
         if f"{FLEET_LABEL}.release" not in (info.get("Config", {}).get("Labels") or {}):
@@ -504,6 +504,7 @@ def _start_container(name: str, release: str) -> None:
         "--systemd=always",
         "--restart=always",
         "--publish", "127.0.0.1::22",
+        *podman_args,
         image_name(release),
         "/lib/systemd/systemd",
     )  # fmt: skip
@@ -548,8 +549,11 @@ def wait_for_ssh(target: Node, key: Path, timeout: float = SSH_TIMEOUT) -> None:
     )
 
 
-def up(names: Sequence[str], release: str = "12") -> list[Node]:
-    """Start fleet containers (building the image if needed) and wait until SSH works on each."""
+def up(names: Sequence[str], release: str = "12", podman_args: Sequence[str] = ()) -> list[Node]:
+    """Start fleet containers (building the image if needed) and wait until SSH works on each.
+
+    podman_args are extra `podman run` options for every container, e.g. ["--tmpfs", "/mnt/x:size=10m"].
+    """
     if not names:
         raise FleetError("name at least one container to start")
     require_root()
@@ -560,7 +564,7 @@ def up(names: Sequence[str], release: str = "12") -> list[Node]:
     started = time.monotonic()
     log(f"starting {', '.join(names)} from {image_name(release)}")
     for name in names:
-        _start_container(name, release)
+        _start_container(name, release, podman_args)
     nodes = []
     for name in names:
         wait_for_systemd(name)

@@ -58,11 +58,14 @@ class Fleet:
         self.nodes: list[lib.Node] = []
         self._started_names: list[str] = []
 
-    def up(self, *names: str, release: str = "12") -> list[lib.Node]:
-        """Start containers (systemd PID 1, SSH on 127.0.0.1) and wait until SSH works."""
+    def up(self, *names: str, release: str = "12", podman_args: Sequence[str] = ()) -> list[lib.Node]:
+        """Start containers (systemd PID 1, SSH on 127.0.0.1) and wait until SSH works.
+
+        podman_args: extra `podman run` options, e.g. ("--tmpfs", "/mnt/full:rw,size=10m").
+        """
         # Record the names first: a failed start must still be torn down.
         self._started_names.extend(n for n in names if n not in self._started_names)
-        nodes = lib.up(names, release)
+        nodes = lib.up(names, release, podman_args)
         self.nodes.extend(nodes)
         return nodes
 

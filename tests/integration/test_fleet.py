@@ -109,11 +109,17 @@ def test_systemd_is_pid1_and_sshd_runs(fleet: Fleet, tmp_path: Path) -> None:
     assert report["state"] in ("running", "degraded")
 
 
-def test_podman_connection_inventory(fleet: Fleet) -> None:
-    fleet.up("tripod-fleet-podman", release="13")
+def test_podman_connection_inventory_and_extra_podman_args(fleet: Fleet) -> None:
+    fleet.up("tripod-fleet-podman", release="13", podman_args=("--tmpfs", "/mnt/scratch:rw,size=1m"))
     inventory = fleet.inventory(connection="podman")
     _ok(result := fleet.ansible("fleet", "-m", "ansible.builtin.command", "-a", "id -un", inventory=inventory))
     assert ">>\nroot\n" in result.stdout
+    _ok(
+        mount := fleet.ansible(
+            "fleet", "-m", "ansible.builtin.command", "-a", "findmnt -n -o FSTYPE /mnt/scratch", inventory=inventory
+        )
+    )
+    assert ">>\ntmpfs\n" in mount.stdout, mount.stdout
 
 
 def test_reboot_comes_back_on_the_same_port(fleet: Fleet, tmp_path: Path) -> None:
