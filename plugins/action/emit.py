@@ -9,14 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.plugins.action import ActionBase
-
-try:
-    from tripod.models import Action, Finding, ValidationError, utc_now
-
-    HAS_TRIPOD = True
-except ImportError:  # pragma: no cover - reported to the user below
-    HAS_TRIPOD = False
+from ansible_collections.tripod.maintenance.plugins.plugin_utils.controller_action import ControllerAction
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "findings": {"type": "list", "elements": "dict", "default": []},
@@ -24,17 +17,11 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
-
+class ActionModule(ControllerAction):
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result: dict[str, Any] = super().run(tmp, task_vars)
-        if not HAS_TRIPOD:
-            result.update(failed=True, msg="the tripod Python package is not installed on the controller (pip install tripod)")
-            return result
+        from tripod.models import Action, Finding, ValidationError, utc_now
+
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         task_vars = task_vars or {}
         context = {

@@ -5,15 +5,7 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
-
-try:
-    from tripod.checks import CHECKS, evaluate
-
-    HAS_TRIPOD = True
-except ImportError:  # pragma: no cover - reported to the user below
-    HAS_TRIPOD = False
+from ansible_collections.tripod.maintenance.plugins.plugin_utils.controller_action import ControllerAction
 
 ARGUMENT_SPEC = {
     "areas": {"type": "list", "elements": "str", "required": True},
@@ -22,18 +14,12 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-
+class ActionModule(ControllerAction):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        if not HAS_TRIPOD:
-            raise AnsibleActionFail("the tripod Python package is not installed on the controller (pip install tripod)")
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validation.error_messages:
-            raise AnsibleActionFail("; ".join(validation.error_messages))
-        args = validation.validated_parameters
+        from tripod.checks import CHECKS, evaluate
+
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         task_vars = task_vars or {}
         facts = args["facts"] if args["facts"] is not None else task_vars.get("tripod_compliance")
         policy = args["policy"] if args["policy"] is not None else task_vars.get("tripod_policy")

@@ -7,27 +7,17 @@ Documentation: plugins/modules/resolve_policy.py.
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
-try:
-    from tripod.policy import in_window, resolve_host
-    from tripod.policy.origin import ansible_origin
-    from tripod.policy.resolve import LAYERS
-
-    HAS_TRIPOD = True
-except ImportError:  # pragma: no cover - reported to the user below
-    HAS_TRIPOD = False
+from ansible_collections.tripod.maintenance.plugins.plugin_utils.controller_action import ControllerAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        if not HAS_TRIPOD:
-            result.update(failed=True, msg="the tripod Python package is not installed on the controller (pip install tripod)")
-            return result
+        from tripod.policy import in_window, resolve_host
+        from tripod.policy.origin import ansible_origin
+        from tripod.policy.resolve import LAYERS
+
         task_vars = task_vars or {}
         host = task_vars.get("inventory_hostname", "?")
         host_vars = {name: task_vars[name] for name in (*LAYERS, "tripod_client") if name in task_vars}

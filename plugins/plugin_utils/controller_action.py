@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The base of Tripod's action plugins: they run on the controller only and use the tripod package."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+MISSING_TRIPOD = "the tripod Python package is not installed on the controller (pip install tripod)"
+
+
+class ControllerAction(ActionBase):
+    """An action that never contacts the host and works the same in check mode."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        if importlib.util.find_spec("tripod") is None:
+            raise AnsibleActionFail(MISSING_TRIPOD)
+        return super().run(tmp, task_vars)
