@@ -22,17 +22,19 @@ STATUS_STYLE = {
 
 
 class RunDisplay:
-    """Live progress: hosts finished of total, the current task, failures as they happen.
+    """Live progress while a playbook runs.
 
-    A host counts as finished for the bar when it has failed or become unreachable (it takes
-    no further part), and all remaining hosts finish when the run ends.
+    The bar shows, for the current task, how many of the hosts still in the run have
+    answered; the counters show hosts failed and unreachable so far. Failures and
+    unreachable hosts are printed the moment they happen, with their reason.
     """
 
     def __init__(self, console: Console, hosts: list[str]) -> None:
         self.console = console
         self.total = len(hosts)
-        self.finished: set[str] = set()
-        self.counts = {"ok": 0, "changed": 0, "failed": 0, "unreachable": 0}
+        self.out: set[str] = set()  # failed or unreachable: no further part in the run
+        self.answered: set[str] = set()
+        self.task = ""
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),
@@ -43,31 +45,37 @@ class RunDisplay:
             console=console,
             transient=True,
         )
-        self.task_id = self.progress.add_task("starting", total=self.total, counts="")
+        self.task_id = self.progress.add_task("starting", total=max(self.total, 1), counts="")
+        self.failed: set[str] = set()
+        self.unreachable: set[str] = set()
 
     def __enter__(self) -> "RunDisplay":
         self.progress.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
-        self.progress.update(self.task_id, completed=self.total)
         self.progress.stop()
+        done = self.total - len(self.out)
+        self.console.print(f"{done} of {self.total} host(s) finished the run; "
+                           f"{len(self.failed)} failed, {len(self.unreachable)} unreachable", highlight=False)
 
-    def _refresh(self, description: str | None = None) -> None:
-        counts = "  ".join(f"{name} {count}" for name, count in self.counts.items() if count)
-        fields = {"counts": counts, "completed": len(self.finished)}
-        if description is not None:
-            fields["description"] = description
-        self.progress.update(self.task_id, **fields)
+    def _refresh(self) -> None:
+        active = max(self.total - len(self.out), 1)
+        counts = "  ".join(text for text in (f"failed {len(self.failed)}" if self.failed else "",
+                                             f"unreachable {len(self.unreachable)}" if self.unreachable else "") if text)
+        self.progress.update(self.task_id, description=self.task[:60] or "starting", total=active,
+                             completed=min(len(self.answered - self.out), active), counts=counts)
 
     def on_task(self, play: str, task: str) -> None:
-        self._refresh(f"{task}"[:60])
+        self.task = task
+        self.answered = set()
+        self._refresh()
 
     def on_host_result(self, host: str, status: str, message: str) -> None:
-        if status in self.counts:
-            self.counts[status] += 1
+        self.answered.add(host)
         if status in ("failed", "unreachable"):
-            self.finished.add(host)
+            self.out.add(host)
+            (self.failed if status == "failed" else self.unreachable).add(host)
             self.console.print(f"[{STATUS_STYLE[status]}]{status.upper()}[/] {host}: {escape(short(message))}", soft_wrap=True)
         self._refresh()
 
