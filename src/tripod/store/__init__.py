@@ -20,7 +20,8 @@ from types import TracebackType
 
 from tripod.models import Action, Finding
 from tripod.paths import data_dir
-from tripod.store import queries, retention, sqlite, writes
+from tripod.store import queries, reporting, retention, sqlite, writes
+from tripod.store.tickets import Ticket, TicketEvent, TicketStore
 from tripod.store.records import (
     HOST_STATUSES,
     RUN_STATUSES,
@@ -32,6 +33,7 @@ from tripod.store.records import (
     RunInfo,
     host_status,
 )
+from tripod.store.reporting import HostSighting, RecurringFailure, SignOff
 
 __all__ = [
     "HOST_STATUSES",
@@ -43,6 +45,10 @@ __all__ = [
     "MonthlySummary",
     "PruneResult",
     "RunInfo",
+    "Ticket",
+    "TicketEvent",
+    "TicketStore",
+    "SignOff",
     "default_path",
     "host_status",
 ]
@@ -73,8 +79,18 @@ class EvidenceStore:
         self.close()
 
     @property
+    def tickets(self) -> TicketStore:
+        """Triage's tickets, their sink events and cursors (`tripod.store.tickets`)."""
+        return TicketStore(self._conn)
+
+    @property
     def schema_version(self) -> int:
         return sqlite.schema_version(self._conn)
+
+    def has_table(self, name: str) -> bool:
+        """Whether the store's schema has a table `name` (for features other parts add)."""
+        row = self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+        return row is not None
 
     def integrity_check(self) -> str:
         """'ok' when SQLite finds the file consistent."""
@@ -137,3 +153,23 @@ class EvidenceStore:
 
     def monthly_summaries(self, client: str | None, month: str) -> list[MonthlySummary]:
         return queries.monthly_summaries(self._conn, client, month)
+
+    # -- reports (tripod.report) -----------------------------------------------------------
+
+    def host_sightings(self, client: str, start: str, end: str) -> Iterator[HostSighting]:
+        return reporting.host_sightings(self._conn, client, start, end)
+
+    def fact_history(self, client: str, start: str, end: str) -> Iterator[FactSnapshot]:
+        return reporting.fact_history(self._conn, client, start, end)
+
+    def recurring_failures(self, client: str, start: str, end: str, min_months: int = 2) -> list[RecurringFailure]:
+        return reporting.recurring_failures(self._conn, client, start, end, min_months)
+
+    def month_status_counts(self, client: str, start: str, end: str) -> Iterator[tuple[str, str, str, str | None, int]]:
+        return reporting.month_status_counts(self._conn, client, start, end)
+
+    def add_signoff(self, signoff: SignOff) -> None:
+        reporting.add_signoff(self._conn, signoff)
+
+    def signoffs(self, client: str, half: str) -> list[SignOff]:
+        return reporting.signoffs(self._conn, client, half)

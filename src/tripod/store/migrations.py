@@ -123,6 +123,100 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX monthly_summaries_month ON monthly_summaries (client, month)",
     ),
+    # 2: engineer sign-offs of the twice-yearly review (`tripod review sign`).
+    (
+        """
+        CREATE TABLE review_signoffs (
+            id             INTEGER PRIMARY KEY,
+            client         TEXT NOT NULL,
+            half           VARCHAR(7) NOT NULL,    -- YYYY-H1 or YYYY-H2
+            engineer       TEXT NOT NULL,
+            notes          TEXT NOT NULL,
+            signed_at      VARCHAR(32) NOT NULL,
+            review_digest  VARCHAR(64)             -- sha256 of the review's figures when signed
+        )
+        """,
+        "CREATE INDEX review_signoffs_client ON review_signoffs (client, half, signed_at)",
+    ),
+    # 3: triage. Tickets (at most one open per problem: client, host, check), the outbox of
+    # their events to each sink, the per-host cursor over findings, and the alerts held in
+    # a maintenance window. docs/triage.md documents every column.
+    (
+        """
+        CREATE TABLE tickets (
+            ticket_id       VARCHAR(40) PRIMARY KEY,       -- TRP-TKT-<12 hex digits>
+            client          TEXT NOT NULL DEFAULT '',
+            host            TEXT NOT NULL,
+            tier            TEXT,
+            check_id        VARCHAR(128) NOT NULL,         -- TRP-... or alert:<alertname>
+            source          VARCHAR(16) NOT NULL,          -- finding | alertmanager
+            title           TEXT NOT NULL,
+            severity        VARCHAR(16) NOT NULL,          -- info | low | medium | high | critical
+            priority        VARCHAR(2) NOT NULL,           -- P1 | P2 | P3 | P4
+            desk_tier       INTEGER NOT NULL,              -- Service Desk tier: 1 | 2 | 3
+            status          VARCHAR(16) NOT NULL,          -- open | resolved
+            evidence        TEXT NOT NULL DEFAULT '',
+            remediation     TEXT NOT NULL DEFAULT '',
+            occurrences     INTEGER NOT NULL DEFAULT 1,
+            opened_at       VARCHAR(32) NOT NULL,
+            updated_at      VARCHAR(32) NOT NULL,
+            last_seen_at    VARCHAR(32) NOT NULL,
+            resolved_at     VARCHAR(32),
+            resolution      TEXT,
+            source_ref      TEXT NOT NULL,                 -- the last observation: finding:<id> | alert:<fp>@<start>
+            delivery        VARCHAR(16) NOT NULL DEFAULT 'pending',  -- pending | delivered | failed
+            delivery_error  TEXT
+        )
+        """,
+        # The database itself refuses a second open ticket for the same problem.
+        "CREATE UNIQUE INDEX tickets_open_problem ON tickets (client, host, check_id) WHERE status = 'open'",
+        "CREATE INDEX tickets_client_opened ON tickets (client, opened_at)",
+        "CREATE INDEX tickets_problem ON tickets (client, host, check_id, opened_at)",
+        """
+        CREATE TABLE ticket_events (
+            id               INTEGER PRIMARY KEY,
+            ticket_id        VARCHAR(40) NOT NULL REFERENCES tickets (ticket_id) ON DELETE CASCADE,
+            seq              INTEGER NOT NULL,             -- 1: opened, then each update, then resolved
+            event            VARCHAR(16) NOT NULL,         -- opened | updated | resolved
+            sink             VARCHAR(16) NOT NULL,         -- jsonl | webhook | email
+            target           TEXT NOT NULL,                -- JSON: the sink's settings, never a secret
+            idempotency_key  VARCHAR(80) NOT NULL,         -- <ticket_id>-<seq>, the same for every sink
+            payload          TEXT NOT NULL,                -- JSON: the ticket as it was at this event
+            status           VARCHAR(16) NOT NULL DEFAULT 'pending',  -- pending | sending | sent | failed
+            attempts         INTEGER NOT NULL DEFAULT 0,
+            last_error       TEXT,
+            claimed_by       TEXT,                         -- host:pid of the process sending it
+            claimed_at       VARCHAR(32),
+            created_at       VARCHAR(32) NOT NULL,
+            sent_at          VARCHAR(32),
+            UNIQUE (ticket_id, seq, sink)
+        )
+        """,
+        "CREATE INDEX ticket_events_status ON ticket_events (status, id)",
+        """
+        CREATE TABLE triage_cursors (
+            client      TEXT NOT NULL,
+            host        TEXT NOT NULL,
+            finding_id  BIGINT NOT NULL,                   -- the host is triaged up to this findings.id
+            updated_at  VARCHAR(32) NOT NULL,
+            PRIMARY KEY (client, host)
+        )
+        """,
+        """
+        CREATE TABLE triage_suppressed (
+            id           INTEGER PRIMARY KEY,
+            client       TEXT NOT NULL DEFAULT '',
+            host         TEXT NOT NULL,
+            check_id     VARCHAR(128) NOT NULL,
+            severity     VARCHAR(16) NOT NULL,
+            source       VARCHAR(16) NOT NULL,             -- finding | alertmanager
+            source_ref   TEXT NOT NULL UNIQUE,
+            observed_at  VARCHAR(32) NOT NULL,
+            reason       TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX triage_suppressed_client ON triage_suppressed (client, observed_at)",
+    ),
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -1,0 +1,145 @@
+"""Streaming one client's month out of the evidence store, one host at a time.
+
+Four queries, each ordered by host, are merged host by host: the host's rows in runs (for
+coverage and tiers), its fact snapshots (the latest of the month in full, earlier ones
+reduced to the few values trends need), its latest result of each check in the month, and
+its actions in the month. Only one host's facts are in memory at any time.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from tripod.models import Action, Finding
+from tripod.report.period import Period
+from tripod.store import EvidenceStore
+from tripod.store.records import FactSnapshot, add_months, month_bounds
+from tripod.store.reporting import HostSighting
+
+#: A host is expected in a month when it reported in that month or in this many months before it.
+EXPECTED_LOOKBACK_MONTHS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class FsPoint:
+    """One filesystem in one snapshot: enough for a days-to-full projection."""
+
+    used_bytes: int
+    free_bytes: int | None
+    size_bytes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """What trends need from one earlier fact snapshot."""
+
+    collected_at: str
+    filesystems: Mapping[str, FsPoint]
+    pending_security: frozenset[str] | None  # None: pending updates not assessed
+
+
+@dataclass
+class HostMonth:
+    """Everything a report needs about one host in one month."""
+
+    host: str
+    sightings: list[HostSighting] = field(default_factory=list)  # in the lookback window, oldest first
+    facts: dict[str, Any] | None = None  # the latest snapshot of the month
+    facts_at: str | None = None
+    history: list[Sample] = field(default_factory=list)  # every snapshot up to and including the latest
+    findings: list[Finding] = field(default_factory=list)  # the latest result of each check in the month
+    actions: list[Action] = field(default_factory=list)
+    month_start: str = ""
+
+    @property
+    def month_sightings(self) -> list[HostSighting]:
+        return [s for s in self.sightings if s.finished_at >= self.month_start]
+
+    @property
+    def has_data(self) -> bool:
+        """Facts or findings this month; a host without either is "no data", never compliant."""
+        return self.facts is not None or bool(self.findings)
+
+    @property
+    def tiers(self) -> list[str]:
+        """Tiers the host was in this month, in order (two when it moved tier)."""
+        seen: list[str] = []
+        for sighting in self.month_sightings:
+            if sighting.tier and (not seen or seen[-1] != sighting.tier):
+                seen.append(sighting.tier)
+        if not seen:
+            seen = [f.tier for f in self.findings[-1:] if f.tier]
+        return seen
+
+    @property
+    def tier(self) -> str | None:
+        """The host's tier at the end of the month, else the last tier it was seen in."""
+        tiers = self.tiers
+        if tiers:
+            return tiers[-1]
+        earlier = [s.tier for s in self.sightings if s.tier]
+        return earlier[-1] if earlier else None
+
+    @property
+    def last_seen(self) -> str | None:
+        times = [s.finished_at for s in self.sightings]
+        if self.facts_at:
+            times.append(self.facts_at)
+        return max(times) if times else None
+
+
+def sample_of(snapshot: FactSnapshot) -> Sample:
+    facts = snapshot.facts
+    capacity = facts.get("capacity") or {}
+    filesystems = {}
+    for fs in capacity.get("filesystems") or []:
+        if isinstance(fs, dict) and fs.get("mount") and isinstance(fs.get("used_bytes"), int):
+            filesystems[fs["mount"]] = FsPoint(fs["used_bytes"], fs.get("free_bytes"), fs.get("size_bytes"))
+    patches = facts.get("patches") or {}
+    pending = patches.get("pending")
+    security = None
+    if isinstance(pending, list) and patches.get("security_count") is not None:
+        security = frozenset(str(u.get("name")) for u in pending if isinstance(u, dict) and u.get("security"))
+    return Sample(snapshot.collected_at, filesystems, security)
+
+
+def _tagged(stream: Iterable[Any], tag: int) -> Iterator[tuple[str, int, Any]]:
+    for item in stream:
+        yield item.host, tag, item
+
+
+def merge_by_host(*streams: Iterable[Any]) -> Iterator[tuple[str, list[list[Any]]]]:
+    """Merge streams each ordered by `.host`; yield (host, [items of stream 0, of stream 1, ...])."""
+    merged = heapq.merge(*(_tagged(stream, tag) for tag, stream in enumerate(streams)), key=lambda t: (t[0], t[1]))
+    for host, group in groupby(merged, key=lambda t: t[0]):
+        parts: list[list[Any]] = [[] for _ in streams]
+        for _, tag, item in group:
+            parts[tag].append(item)
+        yield host, parts
+
+
+def window_start(period: Period) -> str:
+    return month_bounds(add_months(period.months[0], -EXPECTED_LOOKBACK_MONTHS))[0]
+
+
+def host_months(store: EvidenceStore, client: str, period: Period) -> Iterator[HostMonth]:
+    """Each host of `client` seen in the period or the lookback window before it, by host."""
+    month = period.months[-1]
+    lookback, start, end = window_start(period), month_bounds(month)[0], period.end
+    streams = (
+        store.host_sightings(client, lookback, end),
+        store.fact_history(client, lookback, end),
+        store.findings(client, month, latest_only=True),
+        store.actions(client, month),
+    )
+    for host, (sightings, snapshots, findings, actions) in merge_by_host(*streams):
+        item = HostMonth(host=host, sightings=sightings, findings=findings, actions=actions, month_start=start)
+        for snapshot in snapshots:
+            item.history.append(sample_of(snapshot))
+            if snapshot.collected_at >= start:
+                item.facts, item.facts_at = snapshot.facts, snapshot.collected_at
+        yield item

@@ -1,0 +1,171 @@
+"""One host's month as the report shows it: scores, patch state, capacity, findings with reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from tripod.models import AREAS, Finding
+from tripod.report import scoring
+from tripod.report.gather import HostMonth
+from tripod.report.period import days_between, parse_date, parse_time
+from tripod.report.trends import days_to_full, pending_ages
+from tripod.report.waivers import WaiverBook
+
+#: Statuses that are shown with their reason (the finding's evidence), never counted as passes.
+REASONED_STATUSES = ("not_applicable", "waived", "not_assessed")
+SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+
+
+def tier_label(tier: str | None) -> str:
+    """`tier_srp_server` -> `SRP Server`; unknown names are shown as they are."""
+    labels = {"tier_scheduled_support": "Scheduled Support", "tier_srp_server": "SRP Server",
+              "tier_srp_workstation": "SRP Workstation"}
+    if tier is None:
+        return "unknown tier"
+    return labels.get(tier, tier)
+
+
+def os_name(facts: Mapping[str, Any] | None) -> str | None:
+    if not facts:
+        return None
+    identity = facts.get("identity") or {}
+    name = str(identity.get("distribution") or "").strip()
+    version = str(identity.get("distribution_version") or "").strip()
+    if name.startswith("Windows"):
+        return name
+    return " ".join(part for part in (name, version) if part) or None
+
+
+def finding_row(finding: Finding, book: WaiverBook, as_of: datetime) -> dict[str, Any]:
+    """The finding with its effective status: a waiver expired by the report date counts as a fail."""
+    row = {"check_id": finding.check_id, "area": finding.area, "title": finding.title, "severity": finding.severity,
+           "status": finding.status, "effective_status": finding.status, "evidence": finding.evidence,
+           "remediation": finding.remediation, "time": finding.time, "waiver": None}
+    if finding.waiver:
+        waiver = book.lookup(finding.waiver, finding.check_id)
+        state = waiver.state(as_of.date())
+        if finding.status in ("fail", "error"):
+            state = "expired"  # the role already judged the waiver no longer valid
+        elif finding.status == "waived" and state == "expired":
+            row["effective_status"] = "fail"
+        row["waiver"] = {"reference": waiver.reference, "owner": waiver.owner, "ticket": waiver.ticket,
+                         "scope": waiver.scope, "justification": waiver.justification,
+                         "expires": waiver.expires.isoformat() if waiver.expires else None,
+                         "days_left": waiver.days_left(as_of.date()), "state": state}
+    return row
+
+
+def _counts(rows: list[dict[str, Any]], area: str | None = None) -> dict[str, int]:
+    counts = scoring.empty_counts()
+    for row in rows:
+        if area is None or row["area"] == area:
+            counts[row["effective_status"]] += 1
+    return counts
+
+
+def _patching(item: HostMonth, facts: Mapping[str, Any]) -> dict[str, Any]:
+    patches = facts.get("patches") or {}
+    pending = patches.get("pending") if isinstance(patches.get("pending"), list) else []
+    assessed = patches.get("security_count") is not None
+    last_upgrade = patches.get("last_upgrade")
+    ages = pending_ages(item.history)
+    oldest = ages[0] if ages else None
+    return {
+        "assessed": assessed,
+        "security_pending": patches.get("security_count"),
+        "other_pending": patches.get("other_count"),
+        "security_by_severity": _by_severity([u for u in pending if isinstance(u, dict) and u.get("security")]),
+        "reboot_required": patches.get("reboot_required"),
+        "reboot_required_since": patches.get("reboot_required_since"),
+        "last_upgrade": last_upgrade,
+        "days_since_patch": days_between(last_upgrade, _at(item)) if last_upgrade else None,
+        "oldest_pending": None if oldest is None else {
+            "name": oldest.name, "first_seen": oldest.first_seen, "age_days": oldest.age_days,
+            "at_least": oldest.at_least},
+        "held": sorted(str(name) for name in patches.get("held") or []),
+        "fully_patched": assessed and not patches.get("security_count") and patches.get("reboot_required") is False,
+    }
+
+
+def _by_severity(updates: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for update in updates:
+        severity = str(update.get("severity") or "unrated").lower()
+        counts[severity] = counts.get(severity, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def _at(item: HostMonth) -> datetime:
+    """The time of the host's latest snapshot: patch ages are as of then."""
+    return parse_time(item.facts_at or "")
+
+
+def _filesystems(item: HostMonth, facts: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for fs in (facts.get("capacity") or {}).get("filesystems") or []:
+        if not isinstance(fs, dict) or fs.get("used_percent") is None:
+            continue
+        projection = days_to_full(item.history, fs["mount"], fs.get("free_bytes"))
+        rows.append({"mount": fs["mount"], "fstype": fs.get("fstype"), "used_percent": fs["used_percent"],
+                     "size_bytes": fs.get("size_bytes"), "free_bytes": fs.get("free_bytes"),
+                     "growth_bytes_per_day": projection.growth_bytes_per_day,
+                     "days_to_full": projection.days_to_full, "history_points": projection.points})
+    return sorted(rows, key=lambda r: (-r["used_percent"], r["mount"]))
+
+
+def _lifecycle(facts: Mapping[str, Any], as_of: datetime) -> dict[str, Any]:
+    life = facts.get("lifecycle") or {}
+    hardware = (facts.get("identity") or {}).get("hardware") or {}
+    eol = parse_date(life.get("eol_date"))
+    bios = parse_date(hardware.get("bios_date"))
+    return {
+        "product": life.get("product"), "version": life.get("version"),
+        "eol_date": eol.isoformat() if eol else None,
+        "eol_days_left": (eol - as_of.date()).days if eol else None,
+        "vendor": hardware.get("vendor"), "model": hardware.get("model"),
+        "bios_date": bios.isoformat() if bios else None,
+        "hardware_age_years": round(days_between(bios, as_of) / 365.25, 1) if bios else None,
+    }
+
+
+def host_report(item: HostMonth, book: WaiverBook, as_of: datetime) -> dict[str, Any]:
+    """The host's entry in the report (and its appendix section)."""
+    tiers = item.tiers
+    base: dict[str, Any] = {
+        "host": item.host, "tier": item.tier, "tier_label": tier_label(item.tier), "tiers": tiers,
+        "moved_tier": len(tiers) > 1, "last_seen": item.last_seen, "runs": len(item.month_sightings),
+        "unreachable_runs": sum(1 for s in item.month_sightings if s.status == "unreachable"),
+        "failed_runs": sum(1 for s in item.month_sightings if s.status == "failed"),
+    }
+    if not item.has_data:
+        last = item.month_sightings[-1] if item.month_sightings else None
+        reason = (f"in {len(item.month_sightings)} run(s) this month, last {last.status}: {last.message or 'no message'}"
+                  if last else "not seen in any run this month")
+        return {**base, "has_data": False, "band": scoring.NO_DATA, "score": None, "silent_reason": reason,
+                "counts": scoring.empty_counts(), "areas": {}, "findings": []}
+    rows = sorted((finding_row(f, book, as_of) for f in item.findings),
+                  key=lambda r: (AREAS.index(r["area"]) if r["area"] in AREAS else 9, r["check_id"]))
+    counts = _counts(rows)
+    score = scoring.percent(counts)
+    areas = {}
+    for area in AREAS:
+        area_counts = _counts(rows, area)
+        if any(area_counts.values()):
+            area_score = scoring.percent(area_counts)
+            areas[area] = {"score": area_score, "band": scoring.band(area_score), "counts": area_counts}
+    facts = item.facts or {}
+    report = {**base, "has_data": True, "score": score, "band": scoring.band(score), "counts": counts, "areas": areas,
+              "facts_at": item.facts_at, "os": os_name(facts), "os_family": facts.get("os_family"), "findings": rows}
+    if item.facts is not None:
+        report["patching"] = _patching(item, facts)
+        report["filesystems"] = _filesystems(item, facts)
+        report["lifecycle"] = _lifecycle(facts, as_of)
+        report["certificates"] = [dict(c) for c in facts.get("certificates") or [] if isinstance(c, dict)]
+        report["backups"] = [dict(b) for b in facts.get("backups") or [] if isinstance(b, dict)]
+        report["fact_errors"] = [dict(e) for e in facts.get("errors") or [] if isinstance(e, dict)]
+    else:
+        report["facts_missing"] = "no compliance facts recorded this month (findings only)"
+    report["actions"] = [a.to_dict() for a in item.actions]
+    return report

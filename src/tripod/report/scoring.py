@@ -1,0 +1,60 @@
+"""Scores and bands: the one rule, pass / (pass + fail + error), as a percentage.
+
+A percentage is rounded to one decimal first, and the band is read from the rounded value,
+so the figure shown and its band always agree. No result, or only not-applicable, waived
+and not-assessed results, gives no score (None), never 100 %.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tripod.models import STATUSES, score_from_counts
+
+#: (lowest percentage, band), best first: 95-100 Excellent, 90-94 Good, 80-89 Fair, 50-79 Poor, under 50 Failing.
+BANDS: tuple[tuple[float, str], ...] = ((95.0, "Excellent"), (90.0, "Good"), (80.0, "Fair"), (50.0, "Poor"),
+                                        (0.0, "Failing"))
+NO_DATA = "No data"
+NOT_SCORED = "Not scored"
+
+
+def empty_counts() -> dict[str, int]:
+    return dict.fromkeys(STATUSES, 0)
+
+
+def percent(counts: Mapping[str, int]) -> float | None:
+    value = score_from_counts(counts)
+    return None if value is None else round(value * 100, 1)
+
+
+def band(score: float | None, *, has_data: bool = True) -> str:
+    if not has_data:
+        return NO_DATA
+    if score is None:
+        return NOT_SCORED
+    return next(name for floor, name in BANDS if score >= floor)
+
+
+def change(current: float | None, previous: float | None) -> float | None:
+    """Percentage points since the previous period; None when either has no score."""
+    if current is None or previous is None:
+        return None
+    return round(current - previous, 1)
+
+
+def add_counts(total: dict[str, int], counts: Mapping[str, int]) -> None:
+    for status in STATUSES:
+        total[status] += int(counts.get(status, 0))
+
+
+def score_block(counts: Mapping[str, int], previous: Mapping[str, int] | None = None) -> dict[str, object]:
+    """Counts by status, the score, its band, and the change against `previous` counts."""
+    score = percent(counts)
+    previous_score = percent(previous) if previous is not None else None
+    return {
+        "score": score,
+        "band": band(score),
+        "counts": {status: int(counts.get(status, 0)) for status in STATUSES},
+        "previous_score": previous_score,
+        "change": change(score, previous_score),
+    }

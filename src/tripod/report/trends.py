@@ -1,0 +1,76 @@
+"""Trends from a host's fact history: days until a filesystem is full, and how long security
+updates have been waiting."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tripod.report.gather import Sample
+from tripod.report.period import parse_time
+
+SECONDS_PER_DAY = 86400.0
+#: A projection needs at least this much history between its first and last point.
+MIN_SPAN_DAYS = 1.0
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A least-squares line through (time, used bytes): growth per day and days until full."""
+
+    points: int
+    span_days: float
+    growth_bytes_per_day: float | None
+    days_to_full: int | None  # None: not growing, or not enough history
+
+
+def days_to_full(history: Sequence[Sample], mount: str, free_bytes: int | None) -> Projection:
+    """Project when `mount` fills: fit used bytes over time, then free bytes / growth per day.
+
+    Points are the mount's used bytes in each snapshot of `history`. With fewer than two
+    points, under MIN_SPAN_DAYS of history, or no growth, there is no projection.
+    """
+    points = [(parse_time(s.collected_at).timestamp() / SECONDS_PER_DAY, s.filesystems[mount].used_bytes)
+              for s in history if mount in s.filesystems]
+    if len(points) < 2:
+        return Projection(len(points), 0.0, None, None)
+    span = points[-1][0] - points[0][0]
+    if span < MIN_SPAN_DAYS:
+        return Projection(len(points), round(span, 2), None, None)
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    denominator = sum((x - mean_x) ** 2 for x, _ in points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / denominator
+    if slope <= 0 or free_bytes is None:
+        return Projection(len(points), round(span, 2), round(slope, 1), None)
+    return Projection(len(points), round(span, 2), round(slope, 1), int(free_bytes / slope))
+
+
+@dataclass(frozen=True)
+class PendingAge:
+    name: str
+    first_seen: str
+    age_days: int
+    at_least: bool  # pending since before the history the report reads
+
+
+def pending_ages(history: Sequence[Sample]) -> list[PendingAge]:
+    """For each security update pending in the latest sample: since when it has been pending
+    without a break (walking back over the samples), oldest first."""
+    if not history or history[-1].pending_security is None:
+        return []
+    latest = history[-1]
+    now = parse_time(latest.collected_at)
+    ages = []
+    for name in sorted(latest.pending_security):
+        first = latest.collected_at
+        reached_start = True
+        for sample in reversed(history[:-1]):
+            if sample.pending_security is None:
+                continue  # not assessed that time: no evidence either way
+            if name not in sample.pending_security:
+                reached_start = False
+                break
+            first = sample.collected_at
+        ages.append(PendingAge(name, first, (now - parse_time(first)).days, reached_start))
+    return sorted(ages, key=lambda a: (-a.age_days, a.name))
