@@ -75,9 +75,8 @@ def seconds(duration: dict) -> float:
     return (end - start).total_seconds()
 
 
-def run_benchmark(inventory: Path, host: str, rounds: int, workdir: Path) -> dict:
-    book = workdir / "bench.yml"
-    book.write_text(playbook(rounds, host), encoding="utf-8")
+def ansible_playbook(inventory: Path, book: Path, **extra_env: str) -> dict:
+    """Run a playbook with the repository's ansible.cfg and the JSON callback; return its output."""
     env = dict(os.environ)
     env.update({
         "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
@@ -86,12 +85,19 @@ def run_benchmark(inventory: Path, host: str, rounds: int, workdir: Path) -> dic
         "ANSIBLE_CACHE_PLUGIN": "memory",  # don't write setup's facts to the fact cache
         "ANSIBLE_NOCOLOR": "1",
     })
-    ansible_playbook = Path(sys.executable).parent / "ansible-playbook"
-    command = [str(ansible_playbook if ansible_playbook.exists() else "ansible-playbook"), "-i", str(inventory), str(book)]
+    env.update(extra_env)
+    executable = Path(sys.executable).parent / "ansible-playbook"
+    command = [str(executable if executable.exists() else "ansible-playbook"), "-i", str(inventory), str(book)]
     result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(f"ansible-playbook failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    output = json.loads(result.stdout[result.stdout.index("{"):])
+    return json.loads(result.stdout[result.stdout.index("{"):])
+
+
+def run_benchmark(inventory: Path, host: str, rounds: int, workdir: Path) -> dict:
+    book = workdir / "bench.yml"
+    book.write_text(playbook(rounds, host), encoding="utf-8")
+    output = ansible_playbook(inventory, book)
     timings: dict[str, list[float]] = {"setup": [], "compliance_facts": [], "module_duration": []}
     for task in output["plays"][0]["tasks"]:
         name = task["task"]["name"]
@@ -105,6 +111,53 @@ def run_benchmark(inventory: Path, host: str, rounds: int, workdir: Path) -> dic
             timings["module_duration"].append(facts["duration_seconds"])
             timings.setdefault("errors", []).append(facts["errors"])
     return timings
+
+
+# Runs inside the container as root: both AnsiballZ payloads, interleaved, timed around each process.
+TARGET_TIMER = """
+import json, subprocess, sys, time
+wrappers = json.loads(sys.argv[1])
+rounds = int(sys.argv[2])
+out = {label: [] for label in wrappers}
+for index in range(rounds):
+    order = sorted(wrappers) if index % 2 else sorted(wrappers, reverse=True)
+    for label in order:
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, wrappers[label]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out[label].append(time.perf_counter() - start)
+        if done.returncode != 0:
+            sys.exit("%s exited %s" % (label, done.returncode))
+print(json.dumps(out))
+"""
+
+
+def run_target_side(lib, name: str, inventory: Path, host: str, rounds: int, workdir: Path) -> dict:
+    """Both modules' cost on the target alone, without Ansible's controller and SSH overhead.
+
+    One non-pipelined run with ANSIBLE_KEEP_REMOTE_FILES leaves each module's self-contained
+    AnsiballZ payload (module, module_utils and arguments) on the host; the container then runs the
+    two payloads with its python3, interleaved, and times each process (interpreter start, imports,
+    the module's work, JSON output).
+    """
+    book = workdir / "keep.yml"
+    book.write_text(
+        f"- name: keep the payloads\n  hosts: {host}\n  gather_facts: false\n  tasks:\n"
+        "    - name: setup\n      ansible.builtin.setup:\n"
+        "    - name: compliance_facts\n      tripod.maintenance.compliance_facts:\n",
+        encoding="utf-8",
+    )
+    lib.podman("exec", name, "sh", "-c", "rm -rf /home/*/.ansible/tmp /root/.ansible/tmp")
+    ansible_playbook(inventory, book, ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_PIPELINING="0")
+    found = lib.podman("exec", name, "sh", "-c", "find /home /root -path '*/.ansible/tmp/*' -name 'AnsiballZ_*.py'").stdout.split()
+    wrappers = {}
+    for path in found:
+        label = Path(path).stem[len("AnsiballZ_"):]
+        if label in ("setup", "compliance_facts"):
+            wrappers[label] = path
+    if set(wrappers) != {"setup", "compliance_facts"}:
+        raise SystemExit(f"could not find both kept payloads on the target: {found}")
+    result = lib.podman("exec", name, "python3", "-c", TARGET_TIMER, json.dumps(wrappers), str(rounds))
+    return json.loads(result.stdout)
 
 
 def report(timings: dict, rounds: int, target: str) -> dict:
@@ -130,6 +183,19 @@ def report(timings: dict, rounds: int, target: str) -> dict:
     errors = [e for run in timings.get("errors", []) for e in run]
     if errors:
         print(f"  probe errors seen: {errors[:3]}")
+    direct = timings.get("target_side")
+    if direct:
+        d_setup = statistics.median(direct["setup"])
+        d_facts = statistics.median(direct["compliance_facts"])
+        summary.update({
+            "target_side_setup_median_s": round(d_setup, 3),
+            "target_side_compliance_facts_median_s": round(d_facts, 3),
+            "target_side_ratio": round(d_facts / d_setup, 3),
+        })
+        print("on the target alone (each AnsiballZ payload run by the container's python3, interleaved):")
+        print(f"  ansible.builtin.setup                   median {d_setup:6.3f} s")
+        print(f"  tripod.maintenance.compliance_facts     median {d_facts:6.3f} s")
+        print(f"  ratio compliance_facts / setup          {d_facts / d_setup:6.3f}")
     print(f"  controller: {summary['controller']}")
     return summary
 
@@ -153,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
                 inventory = lib.write_inventory(workdir / "inventory.yml", [node])
                 host, target = args.name, f"Debian {args.release} container ({lib.image_name(args.release)}), SSH + become"
             timings = run_benchmark(inventory, host, args.rounds, workdir)
+            if started:
+                timings["target_side"] = run_target_side(lib, args.name, inventory, host, args.rounds, workdir)
             summary = report(timings, args.rounds, target)
             if args.json:
                 args.json.write_text(json.dumps({"summary": summary, "timings": timings}, indent=2) + "\n")
