@@ -12,8 +12,15 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
+def outside_env(**extra: str) -> dict[str, str]:
+    """As a user outside the checkout: no ANSIBLE_CONFIG pointing back at the repository."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_")}
+    env.update(PATH=f"{BIN}:{os.environ['PATH']}", ANSIBLE_NOCOLOR="1", **extra)
+    return env
+
+
 def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(args, cwd=cwd, env=env or outside_env(), capture_output=True, text=True, timeout=300)
 
 
 def test_tarball_builds_installs_and_runs_by_fqcn(tmp_path):
@@ -30,8 +37,8 @@ def test_tarball_builds_installs_and_runs_by_fqcn(tmp_path):
     assert "roles/preflight/tasks/main.yml" in names
 
     installed = tmp_path / "installed"
-    install = run(str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(installed), str(tarball),
-                  cwd=tmp_path)
+    install = run(str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "--force", "-p", str(installed),
+                  str(tarball), cwd=tmp_path)
     assert install.returncode == 0, install.stdout + install.stderr
     assert (installed / "ansible_collections" / "tripod" / "maintenance" / "MANIFEST.json").is_file()
 
@@ -47,8 +54,7 @@ def test_tarball_builds_installs_and_runs_by_fqcn(tmp_path):
         "  tasks:\n    - name: Evaluate\n      tripod.maintenance.evaluate:\n        areas: [health]\n"
         "    - name: Show the tier\n      ansible.builtin.debug:\n        msg: 'tier={{ tripod_tier }} client={{ tripod_client }}'\n"
     )
-    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(installed), "ANSIBLE_CONFIG": "", "PATH": f"{BIN}:{os.environ['PATH']}",
-           "ANSIBLE_NOCOLOR": "1"}
+    env = outside_env(ANSIBLE_COLLECTIONS_PATH=str(installed), TRIPOD_DATA_DIR=str(tmp_path / "data"))
     played = run(str(BIN / "ansible-playbook"), "-i", "inventory.yml", "site.yml", cwd=tmp_path, env=env)
     assert played.returncode == 0, played.stdout + played.stderr
     assert "tier=tier_srp_workstation client=installed-test" in played.stdout
