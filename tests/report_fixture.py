@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -174,8 +175,29 @@ def plan() -> list[dict[str, Any]]:
     return runs
 
 
-def build_store(path: Path) -> Path:
-    """Record `plan()` into a new store at `path`, one run per distinct time."""
+#: Service Desk tickets (the triage tables): id, client, host, priority, desk tier, opened, resolved.
+TICKETS = [
+    ("TRP-TKT-000000000001", "ACME Ltd", "web01", "P2", 2, "2026-11-05T10:00:00Z", "2026-11-06T10:00:00Z"),
+    ("TRP-TKT-000000000002", "ACME Ltd", "db01", "P1", 2, "2026-11-20T00:00:00Z", "2026-11-20T06:00:00Z"),
+    ("TRP-TKT-000000000003", "ACME Ltd", "ws01", "P3", 1, "2026-11-25T09:00:00Z", None),
+    ("TRP-TKT-000000000004", "ACME Ltd", "web01", "P2", 2, "2026-10-20T00:00:00Z", "2026-11-02T00:00:00Z"),
+    ("TRP-TKT-000000000005", "ACME Ltd", "old01", "P4", 2, "2026-09-01T00:00:00Z", "2026-09-03T00:00:00Z"),
+]
+
+
+def add_tickets(path: Path) -> None:
+    """Insert TICKETS into the store's triage table (as tripod triage would leave them)."""
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO tickets (ticket_id, client, host, tier, check_id, source, title, severity, priority, desk_tier,"
+            " status, opened_at, updated_at, last_seen_at, resolved_at, source_ref)"
+            " VALUES (?, ?, ?, 'tier_srp_server', 'TRP-SSH-002', 'finding', 't', 'high', ?, ?, ?, ?, ?, ?, ?, 'finding:1')",
+            [(tid, client, host, prio, desk, "resolved" if res else "open", opened, res or opened, res or opened, res)
+             for tid, client, host, prio, desk, opened, res in TICKETS])
+
+
+def build_store(path: Path, *, tickets: bool = True) -> Path:
+    """Record `plan()` into a new store at `path`, one run per distinct time (and the tickets)."""
     with EvidenceStore(path) as store:
         for entry in plan():
             run_id = f"run-{entry['client']}-{entry['when']}-{entry['host']}"
@@ -187,6 +209,8 @@ def build_store(path: Path) -> Path:
                 finished_at=entry["when"], facts=[entry["facts"]] if entry["facts"] else [],
                 findings=findings, actions=actions, message=entry["message"]))
             store.end_run(run_id, ended_at=entry["when"])
+    if tickets:
+        add_tickets(path)
     return path
 
 

@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inventory_options(validate)
     validate.add_argument("--show", metavar="HOST", help="also print this host's tier and effective policy as YAML")
     validate.set_defaults(handler=cmd_validate)
+
+    from tripod.report.cli import add_parser as add_report_parser
+
+    add_report_parser(commands)
     return parser
 
 

@@ -138,6 +138,9 @@ def host_report(item: HostMonth, book: WaiverBook, as_of: datetime) -> dict[str,
         "moved_tier": len(tiers) > 1, "last_seen": item.last_seen, "runs": len(item.month_sightings),
         "unreachable_runs": sum(1 for s in item.month_sightings if s.status == "unreachable"),
         "failed_runs": sum(1 for s in item.month_sightings if s.status == "failed"),
+        "os": None, "os_family": None, "facts_at": None, "patching": None, "filesystems": [], "lifecycle": None,
+        "certificates": [], "backups": [], "fact_errors": [], "facts_missing": None, "silent_reason": None,
+        "actions": [],
     }
     if not item.has_data:
         last = item.month_sightings[-1] if item.month_sightings else None

@@ -7,7 +7,7 @@ format it; they compute nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -47,6 +47,8 @@ def previous_scores(store: EvidenceStore, client: str, month: str, tiers: dict[s
     as_of = parse_time(end).date()
     scores, seen = _Scores(), False
     for host, area, status, waiver, count in store.month_status_counts(client, start, end):
+        if host not in tiers:
+            continue  # not in this report (another tier)
         seen = True
         if status == "waived" and waiver and book.lookup(waiver).state(as_of) == "expired":
             status = "fail"
@@ -55,6 +57,8 @@ def previous_scores(store: EvidenceStore, client: str, month: str, tiers: dict[s
         scores.add(area, tiers.get(host), counts)
     if not seen:  # raw rows pruned: the rolled-up monthly summaries keep the counts
         for summary in store.monthly_summaries(client, month):
+            if summary.host not in tiers:
+                continue
             seen = True
             scores.add(summary.area, tiers.get(summary.host), summary.counts)
     return scores if seen else None
@@ -86,8 +90,13 @@ def scorecard(current: _Scores, previous: _Scores | None) -> dict[str, Any]:
 
 
 def build_monthly(store: EvidenceStore, client: str, month: str, *, now: datetime | None = None,
-                  waivers: Iterable[Waiver] = ()) -> dict[str, Any]:
-    """Every figure of `client`'s report for `month` (YYYY-MM), read from `store`."""
+                  waivers: Iterable[Waiver] = (), tiers: Collection[str] | None = None) -> dict[str, Any]:
+    """Every figure of `client`'s report for `month` (YYYY-MM), read from `store`.
+
+    `waivers`: known waivers (e.g. from the client's waivers file), preferred over what the
+    findings' waiver references say. `tiers`: only hosts in these tiers at the end of the
+    month (the engineer review covers SRP Server hosts only).
+    """
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     period = month_period(month)
     as_of = period.as_of(now)
@@ -99,6 +108,8 @@ def build_monthly(store: EvidenceStore, client: str, month: str, *, now: datetim
     hosts: list[dict[str, Any]] = []
     previous_tiers: dict[str, str | None] = {}
     for item in host_months(store, client, period):
+        if tiers is not None and item.tier not in tiers:
+            continue
         previous_tiers[item.host] = _tier_at(item.sightings, period.start)
         host = host_report(item, book, as_of)
         hosts.append(host)

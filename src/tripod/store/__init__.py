@@ -159,6 +159,9 @@ class EvidenceStore:
     def month_status_counts(self, client: str, start: str, end: str) -> Iterator[tuple[str, str, str, str | None, int]]:
         return reporting.month_status_counts(self._conn, client, start, end)
 
+    def ticket_rows(self, client: str, start: str, end: str) -> list[dict[str, object]]:
+        return reporting.ticket_rows(self._conn, client, start, end)
+
     def add_signoff(self, signoff: SignOff) -> None:
         reporting.add_signoff(self._conn, signoff)
 

@@ -115,6 +115,18 @@ def month_status_counts(conn: sqlite3.Connection, client: str, start: str, end: 
         yield row[0], row[1], row[2], row[3], row[4]
 
 
+def ticket_rows(conn: sqlite3.Connection, client: str, start: str, end: str) -> list[dict[str, object]]:
+    """The client's Service Desk tickets (triage, migration 3) opened before `end` and not resolved
+    before `start`: those opened, resolved, or still open in [start, end)."""
+    sql = """
+        SELECT ticket_id, host, priority, desk_tier, status, opened_at, resolved_at FROM tickets
+        WHERE client = ? AND opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
+        ORDER BY opened_at, ticket_id
+    """
+    names = ("ticket_id", "host", "priority", "desk_tier", "status", "opened_at", "resolved_at")
+    return [dict(zip(names, row)) for row in conn.execute(sql, (client, end, start))]
+
+
 def add_signoff(conn: sqlite3.Connection, signoff: SignOff) -> None:
     with transaction(conn):
         conn.execute(

@@ -1,0 +1,131 @@
+"""`tripod report` and `tripod review sign`: the command-line side of tripod.report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+
+from tripod.errors import InputError
+from tripod.report.period import half_period, parse_month
+from tripod.report.render import FORMATS
+
+DEFAULT_OUT = Path("reports")
+
+
+def add_parser(commands: Any) -> None:
+    """Add `report` and `review` to the `tripod` subcommands."""
+    report = commands.add_parser(
+        "report", help="write the monthly client reports, or the engineer review",
+        description="Write each client's monthly compliance report (HTML, PDF, JSON, CSV) from the evidence "
+        "store, or with --review the twice-yearly engineer review of a client's SRP Server hosts.",
+    )
+    report.add_argument("--client", metavar="NAME", help="the client (default: every client in the store)")
+    report.add_argument("--month", metavar="YYYY-MM", help="the month of the monthly report (UTC)")
+    report.add_argument("--review", action="store_true", help="write the engineer review instead (needs --half)")
+    report.add_argument("--half", metavar="YYYY-H1|H2", help="the half year of the engineer review")
+    report.add_argument("--format", default=",".join(FORMATS), metavar="FORMATS",
+                        help=f"comma-separated, any of {', '.join(FORMATS)} (default: all)")
+    report.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                        help=f"where to write the files (default: ./{DEFAULT_OUT})")
+    report.add_argument("--store", type=Path, metavar="FILE",
+                        help="the evidence store (default: $TRIPOD_DATA_DIR/evidence.sqlite)")
+    report.set_defaults(handler=cmd_report)
+
+    review = commands.add_parser("review", help="the engineer review: sign it off",
+                                 description="Engineer review actions.")
+    actions = review.add_subparsers(dest="review_command", metavar="ACTION", required=True)
+    sign = actions.add_parser(
+        "sign", help="store an engineer's sign-off of a client's half-year review",
+        description="Store the engineer's sign-off, with the notes and a digest of the review's figures, in the "
+        "evidence store. The next `tripod report --review` shows it.",
+    )
+    sign.add_argument("--client", required=True, metavar="NAME")
+    sign.add_argument("--half", required=True, metavar="YYYY-H1|H2")
+    sign.add_argument("--engineer", required=True, metavar="NAME")
+    sign.add_argument("--notes", required=True, type=Path, metavar="FILE", help="a UTF-8 text file with the notes")
+    sign.add_argument("--store", type=Path, metavar="FILE",
+                      help="the evidence store (default: $TRIPOD_DATA_DIR/evidence.sqlite)")
+    sign.set_defaults(handler=cmd_review_sign)
+
+
+def _formats(text: str) -> list[str]:
+    formats = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        named = ", ".join(unknown) if unknown else repr(text)
+        raise InputError(f"--format: {named} is not one of {', '.join(FORMATS)}")
+    return list(dict.fromkeys(formats))
+
+
+def _open_store(path: Path | None) -> Any:
+    from tripod.store import EvidenceStore, default_path
+
+    target = path or default_path()
+    if not target.is_file():
+        raise InputError(f"{target}: no evidence store; run `tripod audit -i INVENTORY` first, or pass --store FILE")
+    return EvidenceStore(target)
+
+
+def _clients(store: Any, wanted: str | None) -> list[str]:
+    known = store.clients()
+    if wanted is None:
+        if not known:
+            raise InputError(f"{store.path}: the evidence store has no client yet; run an audit first")
+        return list(known)
+    if wanted not in known:
+        listed = ", ".join(known) or "none"
+        raise InputError(f"--client {wanted!r}: not in the evidence store (clients: {listed})")
+    return [wanted]
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from tripod.cli import EXIT_OK, console
+    from tripod.report.monthly import build_monthly
+    from tripod.report.render import write_report
+    from tripod.report.review import build_review
+
+    formats = _formats(args.format)
+    if args.review:
+        if not args.half or not args.client:
+            raise InputError("--review: needs --client NAME and --half YYYY-H1|H2")
+        if args.month:
+            raise InputError("--month: not used with --review (the review covers a half year: --half)")
+        half_period(args.half)
+    else:
+        if not args.month:
+            raise InputError("--month: required (YYYY-MM), e.g. --month 2026-11; or --review --half YYYY-H1|H2")
+        if args.half:
+            raise InputError("--half: only with --review")
+        parse_month(args.month)
+    with _open_store(args.store) as store:
+        for client in _clients(store, args.client):
+            if args.review:
+                data = build_review(store, client, args.half)
+                summary = data["signoff_state"]
+            else:
+                data = build_monthly(store, client, args.month)
+                overall = data["scorecard"]["overall"]
+                score = "no score" if overall["score"] is None else f"{overall['score']:.1f}% {overall['band']}"
+                summary = f"{score}, {data['coverage']['reporting']} of {data['coverage']['expected']} hosts reporting"
+            files = write_report(data, args.out, formats)
+            console.print(f"[bold]{escape(client)}[/]: {escape(summary)}", highlight=False)
+            for path in files:
+                console.print(f"  {path}", markup=False, soft_wrap=True)
+    return EXIT_OK
+
+
+def cmd_review_sign(args: argparse.Namespace) -> int:
+    from tripod.cli import EXIT_OK, console
+    from tripod.report.signoff import read_notes, sign_review
+
+    half_period(args.half)
+    notes = read_notes(args.notes)
+    with _open_store(args.store) as store:
+        _clients(store, args.client)
+        signoff = sign_review(store, args.client, args.half, args.engineer, notes)
+    console.print(f"signed: {signoff.client} {signoff.half} by {signoff.engineer} at {signoff.signed_at} "
+                  f"(figures {signoff.review_digest[:16] if signoff.review_digest else '-'})", markup=False)
+    return EXIT_OK

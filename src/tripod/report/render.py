@@ -1,0 +1,195 @@
+"""Writing a report's data as HTML (one self-contained file), PDF (WeasyPrint, from the same HTML),
+JSON (every figure) and CSV (per-host and per-finding tables)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from calendar import month_name as _month_names
+from collections.abc import Iterable
+from datetime import timedelta
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from tripod.report import charts
+from tripod.report.hosts import tier_label
+from tripod.report.period import parse_time
+
+FORMATS: tuple[str, ...] = ("html", "pdf", "json", "csv")
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a client name: `ACME Ltd.` -> `acme-ltd`."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "client"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}%"
+
+
+def _dash(value: Any, text: str = "–") -> Any:
+    return text if value is None or value == "" else value
+
+
+def _size(value: int | float | None) -> str:
+    if value is None:
+        return "–"
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(size) < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TiB"
+
+
+def _size_rate(value: float | None) -> str:
+    return "–" if value is None else f"{_size(value)}/day"
+
+
+def _stamp(value: str | None) -> str:
+    """`2026-11-10T02:00:00Z` -> `2026-11-10 02:00`."""
+    return "–" if not value else value.replace("T", " ")[:16]
+
+
+def _day(value: str, shift_days: int = 0) -> str:
+    return (parse_time(value) + timedelta(days=shift_days)).date().isoformat()
+
+
+def _hours(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} h"
+
+
+def month_name(month: str) -> str:
+    return f"{_month_names[int(month[5:7])]} {month[:4]}"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("tripod.report", "templates"), autoescape=select_autoescape(["j2", "html"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(pct=_pct, dash=_dash, size=_size, size_rate=_size_rate, stamp=_stamp, day=_day, hours=_hours)
+    env.globals.update(month_name=month_name, tier_label=tier_label, charts=charts)
+    return env
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> Markup:
+    """The shipped stylesheet, inlined as it is (CSS is not HTML: it must not be entity-escaped)."""
+    return Markup(resources.files("tripod.report").joinpath("templates", "report.css").read_text(encoding="utf-8"))
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """The report as one self-contained HTML page: inline CSS, inline SVG charts, no external fetch."""
+    if report["kind"] == "review":
+        areas = sorted({a for row in report["trends"] for a in row["areas"]})
+        series = {"overall": [row["score"] for row in report["trends"]],
+                  **{a: [row["areas"].get(a) for row in report["trends"]] for a in areas}}
+        return environment().get_template("review.html.j2").render(
+            report=report, css=stylesheet(), trend_labels=[row["month"] for row in report["trends"]],
+            trend_series=series, trend_areas=areas)
+    card = report["scorecard"]
+    area_rows = [(name.capitalize(), a["score"], a["previous_score"], a["band"]) for name, a in card["areas"].items()]
+    return environment().get_template("monthly.html.j2").render(report=report, css=stylesheet(), area_rows=area_rows)
+
+
+def write_pdf(html: str, path: Path) -> None:
+    """Render `html` to PDF with WeasyPrint (imported here: only PDF output needs it)."""
+    try:
+        from weasyprint import HTML
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise RuntimeError(f"PDF output needs WeasyPrint (pip install weasyprint): {exc}") from None
+    HTML(string=html, base_url=None).write_pdf(str(path))
+
+
+HOST_COLUMNS = ("host", "tier", "moved_tier", "has_data", "last_seen", "os", "score", "band", "pass", "fail", "error",
+                "not_applicable", "waived", "not_assessed", "patching_score", "hardening_score", "health_score",
+                "housekeeping_score", "security_pending", "other_pending", "reboot_required", "days_since_patch",
+                "oldest_pending_days", "fullest_mount", "fullest_used_percent", "fullest_days_to_full",
+                "eol_date", "eol_days_left", "bios_date", "hardware_age_years", "silent_reason")
+FINDING_COLUMNS = ("host", "tier", "area", "check_id", "title", "severity", "status", "effective_status", "time",
+                   "evidence", "remediation", "waiver", "waiver_owner", "waiver_expires", "waiver_state")
+
+
+def host_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    for host in report["hosts"]:
+        patching = host.get("patching") or {}
+        fullest = (host.get("filesystems") or [{}])[0]
+        life = host.get("lifecycle") or {}
+        areas = host.get("areas") or {}
+        yield {
+            "host": host["host"], "tier": host["tier"], "moved_tier": host["moved_tier"], "has_data": host["has_data"],
+            "last_seen": host["last_seen"], "os": host.get("os"), "score": host["score"], "band": host["band"],
+            **host["counts"],
+            **{f"{area}_score": (areas.get(area) or {}).get("score") for area in
+               ("patching", "hardening", "health", "housekeeping")},
+            "security_pending": patching.get("security_pending"), "other_pending": patching.get("other_pending"),
+            "reboot_required": patching.get("reboot_required"), "days_since_patch": patching.get("days_since_patch"),
+            "oldest_pending_days": (patching.get("oldest_pending") or {}).get("age_days"),
+            "fullest_mount": fullest.get("mount"), "fullest_used_percent": fullest.get("used_percent"),
+            "fullest_days_to_full": fullest.get("days_to_full"), "eol_date": life.get("eol_date"),
+            "eol_days_left": life.get("eol_days_left"), "bios_date": life.get("bios_date"),
+            "hardware_age_years": life.get("hardware_age_years"), "silent_reason": host.get("silent_reason"),
+        }
+
+
+def finding_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    for host in report["hosts"]:
+        for row in host["findings"]:
+            waiver = row["waiver"] or {}
+            yield {"host": host["host"], "tier": host["tier"], **{k: row[k] for k in FINDING_COLUMNS[2:11]},
+                   "waiver": waiver.get("reference"), "waiver_owner": waiver.get("owner"),
+                   "waiver_expires": waiver.get("expires"), "waiver_state": waiver.get("state")}
+
+
+def _write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="raise")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+
+
+def base_name(report: dict[str, Any]) -> str:
+    if report["kind"] == "review":
+        return f"{slug(report['client'])}-{report['period']['half']}-review"
+    return f"{slug(report['client'])}-{report['period']['month']}"
+
+
+def write_report(report: dict[str, Any], out_dir: Path, formats: Iterable[str]) -> list[Path]:
+    """Write the report in each of `formats` into `out_dir`; returns the files written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = base_name(report)
+    written: list[Path] = []
+    formats = list(formats)
+    html = render_html(report) if {"html", "pdf"} & set(formats) else ""
+    for fmt in formats:
+        if fmt == "html":
+            path = out_dir / f"{name}.html"
+            path.write_text(html, encoding="utf-8")
+            written.append(path)
+        elif fmt == "pdf":
+            path = out_dir / f"{name}.pdf"
+            write_pdf(html, path)
+            written.append(path)
+        elif fmt == "json":
+            path = out_dir / f"{name}.json"
+            path.write_text(json.dumps(report, indent=1, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
+            written.append(path)
+        elif fmt == "csv":
+            hosts, findings = out_dir / f"{name}-hosts.csv", out_dir / f"{name}-findings.csv"
+            if report["kind"] == "review":
+                _write_csv(hosts, tuple(report["csv"]["columns"]), report["csv"]["rows"])
+                written.append(hosts)
+                continue
+            _write_csv(hosts, HOST_COLUMNS, host_rows(report))
+            _write_csv(findings, FINDING_COLUMNS, finding_rows(report))
+            written += [hosts, findings]
+        else:
+            raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    return written

@@ -1,0 +1,68 @@
+"""`tripod report` and `tripod review sign` from the command line: files written, bad input exits 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests import report_fixture as fx
+from tripod.cli import main
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return fx.build_store(tmp_path_factory.mktemp("cli") / "evidence.sqlite")
+
+
+def test_every_clients_monthly_report(store, tmp_path, capsys):
+    out = tmp_path / "reports"
+    assert main(["report", "--store", str(store), "--month", fx.MONTH, "--format", "json,csv,html", "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(f"{c}-{fx.MONTH}{suffix}" for c in ("acme-ltd", "globex")
+                           for suffix in (".json", "-hosts.csv", "-findings.csv", ".html"))
+    printed = capsys.readouterr().out
+    data = json.loads((out / f"acme-ltd-{fx.MONTH}.json").read_text())
+    assert f"ACME Ltd: {data['scorecard']['overall']['score']:.1f}% {data['scorecard']['overall']['band']}, " \
+           f"4 of 5 hosts reporting" in printed
+
+
+def test_one_client(store, tmp_path):
+    assert main(["report", "--store", str(store), "--client", "Globex", "--month", fx.MONTH, "--format", "json",
+                 "--out", str(tmp_path)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == [f"globex-{fx.MONTH}.json"]
+
+
+def test_review_and_sign(store, tmp_path, capsys):
+    notes = tmp_path / "notes.md"
+    notes.write_text("All good.\n")
+    assert main(["review", "sign", "--store", str(store), "--client", "ACME Ltd", "--half", "2026-H2",
+                 "--engineer", "Dana", "--notes", str(notes)]) == 0
+    assert "signed: ACME Ltd 2026-H2 by Dana" in capsys.readouterr().out
+    assert main(["report", "--store", str(store), "--review", "--client", "ACME Ltd", "--half", "2026-H2",
+                 "--format", "json,html,csv", "--out", str(tmp_path)]) == 0
+    review = json.loads((tmp_path / "acme-ltd-2026-H2-review.json").read_text())
+    assert review["signoffs"][0]["engineer"] == "Dana" and review["signoffs"][0]["notes"] == "All good."
+    assert (tmp_path / "acme-ltd-2026-H2-review.html").is_file()
+    assert (tmp_path / "acme-ltd-2026-H2-review-hosts.csv").read_text().startswith("month,score,")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["report", "--month", "2026-13"], "--month: '2026-13' is not a month YYYY-MM"),
+    (["report"], "--month: required"),
+    (["report", "--month", "2026-11", "--format", "html,docx"], "--format: docx is not one of"),
+    (["report", "--month", "2026-11", "--client", "Nobody"], "--client 'Nobody': not in the evidence store"),
+    (["report", "--review", "--client", "ACME Ltd", "--half", "2026-H3"], "--half: '2026-H3' is not a half year"),
+    (["report", "--review", "--half", "2026-H2"], "--review: needs --client NAME and --half"),
+    (["review", "sign", "--client", "ACME Ltd", "--half", "2026-H2", "--engineer", "D", "--notes", "/nonexistent/n"],
+     "--notes /nonexistent/n: cannot read the file"),
+])
+def test_bad_input_exits_2_with_one_line(store, tmp_path, capsys, argv, message):
+    assert main([*argv, "--store", str(store), *(["--out", str(tmp_path)] if argv[0] == "report" else [])]) == 2
+    err = capsys.readouterr().err
+    assert message in " ".join(err.split()) and "Traceback" not in err
+
+
+def test_missing_store_is_bad_input(tmp_path, capsys):
+    assert main(["report", "--store", str(tmp_path / "none.sqlite"), "--month", "2026-11"]) == 2
+    assert "no evidence store" in capsys.readouterr().err

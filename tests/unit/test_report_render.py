@@ -1,0 +1,132 @@
+"""HTML (self-contained), JSON (every figure) and CSV output of the monthly report."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests import report_fixture as fx
+from tripod.report import build_monthly
+from tripod.report.render import FINDING_COLUMNS, HOST_COLUMNS, render_html, slug, write_report
+from tripod.store import EvidenceStore
+
+NOW = datetime.fromisoformat(fx.NOW.replace("Z", "+00:00"))
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    path = fx.build_store(tmp_path_factory.mktemp("render") / "evidence.sqlite")
+    with EvidenceStore(path) as store:
+        return build_monthly(store, "ACME Ltd", fx.MONTH, now=NOW)
+
+
+class _Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("style", "title"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "title"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
+
+
+def parsed(html: str) -> _Collect:
+    collector = _Collect()
+    collector.feed(html)
+    return collector
+
+
+def test_html_is_one_self_contained_file(report):
+    html = render_html(report)
+    page = parsed(html)
+    names = {tag for tag, _ in page.tags}
+    assert "script" not in names and "link" not in names and "img" not in names and "iframe" not in names
+    for tag, attrs in page.tags:
+        for key in ("src", "href", "data", "srcset", "action"):
+            assert key not in attrs or not re.match(r"^(https?:|//|file:)", attrs[key] or ""), (tag, attrs)
+    assert "@import" not in html and not re.search(r"url\((?!#)", html)
+    assert html.count("<svg") >= 3  # gauge, area bars, severity bars: inline SVG
+    assert '"DejaVu Sans"' in html  # the CSS is inlined as CSS, not entity-escaped
+
+
+def _numbers(value, found=None):
+    found = set() if found is None else found
+    if isinstance(value, bool):
+        return found
+    if isinstance(value, (int, float)):
+        found.add(round(float(value), 1))
+        found.add(round(abs(float(value)), 1))
+    elif isinstance(value, dict):
+        for item in value.values():
+            _numbers(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _numbers(item, found)
+    return found
+
+
+def test_every_percentage_and_change_shown_is_in_the_json(report):
+    text = " ".join(parsed(render_html(report)).text)
+    numbers = _numbers(json.loads(json.dumps(report)))
+    shown = [float(v) for v in re.findall(r"(-?\d+(?:\.\d+)?)\s*(?:%|pts)", text)]
+    assert len(shown) > 20
+    missing = sorted({v for v in shown if round(abs(v), 1) not in numbers})
+    assert not missing, f"figures in the HTML but not in the JSON: {missing}"
+
+
+def test_the_html_names_the_client_scores_and_silent_hosts(report):
+    text = " ".join(parsed(render_html(report)).text)
+    assert "ACME Ltd" in text and "November 2026" in text
+    assert f"{report['scorecard']['overall']['score']:.1f}%" in text
+    assert "No data" in text and "old01" in text
+    assert "no triage data" not in text  # the fixture has tickets
+    for section in ("Data coverage", "Scorecard", "Patching", "Hardening", "Health", "Housekeeping", "Alerts",
+                    "Lifecycle", "Appendix: hosts"):
+        assert section in text
+
+
+def test_json_and_csv_files(report, tmp_path):
+    files = write_report(report, tmp_path, ["json", "csv", "html"])
+    base = f"{slug('ACME Ltd')}-{fx.MONTH}"
+    assert [f.name for f in files] == [f"{base}.json", f"{base}-hosts.csv", f"{base}-findings.csv", f"{base}.html"]
+    assert json.loads((tmp_path / f"{base}.json").read_text()) == json.loads(json.dumps(report))
+    with (tmp_path / f"{base}-hosts.csv").open() as handle:
+        hosts = list(csv.DictReader(handle))
+    assert tuple(hosts[0]) == HOST_COLUMNS
+    assert [h["host"] for h in hosts] == [h["host"] for h in report["hosts"]]
+    by_host = {h["host"]: h for h in hosts}
+    assert by_host["old01"]["has_data"] == "False" and by_host["old01"]["score"] == ""
+    assert float(by_host["web01"]["score"]) == next(h for h in report["hosts"] if h["host"] == "web01")["score"]
+    with (tmp_path / f"{base}-findings.csv").open() as handle:
+        findings = list(csv.DictReader(handle))
+    assert tuple(findings[0]) == FINDING_COLUMNS
+    assert len(findings) == sum(len(h["findings"]) for h in report["hosts"])
+    expired = [f for f in findings if f["waiver_state"] == "expired"]
+    assert {(f["host"], f["check_id"], f["effective_status"]) for f in expired} == {
+        ("db01", "TRP-SSH-003", "fail"), ("db01", "TRP-SSH-005", "fail")}
+
+
+def test_an_unknown_format_is_refused(report, tmp_path):
+    with pytest.raises(ValueError, match="docx"):
+        write_report(report, tmp_path, ["docx"])
+
+
+def test_slug():
+    assert slug("ACME Ltd.") == "acme-ltd" and slug("Müller & Söhne") == "m-ller-s-hne" and slug("!!!") == "client"
