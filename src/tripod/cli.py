@@ -120,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     from tripod.report.cli import add_parser as add_report_parser
 
     add_report_parser(commands)
+
+    from tripod.triage.cli import add_parser as add_triage_parser
+
+    add_triage_parser(commands)
     return parser
 
 

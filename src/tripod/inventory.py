@@ -31,6 +31,17 @@ def _strict_inventory_env() -> None:
     os.environ.setdefault("ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED", "true")
 
 
+def use_vault_password_file(loader: Any, vault_password_file: str) -> None:
+    """Give an Ansible DataLoader the vault password in `vault_password_file`. The process-wide
+    vault context (which decrypts inline `!vault` values) is set up by the first caller only."""
+    from ansible.cli import CLI
+    from ansible.parsing.vault import VaultSecretsContext
+
+    first = VaultSecretsContext.current(optional=True) is None
+    loader.set_vault_secrets(CLI.setup_vault_secrets(loader, vault_ids=[], vault_password_files=[vault_password_file],
+                                                     initialize_context=first))
+
+
 def load_hosts(sources: list[str], limit: str | None = None, vault_password_file: str | None = None) -> list[InventoryHost]:
     """Every host of the inventory (after `limit`), with its groups and Tripod variables."""
     for source in sources:
@@ -46,9 +57,7 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
 
     loader = DataLoader()
     if vault_password_file:
-        from ansible.cli import CLI
-
-        loader.set_vault_secrets(CLI.setup_vault_secrets(loader, vault_ids=[], vault_password_files=[vault_password_file]))
+        use_vault_password_file(loader, vault_password_file)
     captured = io.StringIO()
     try:
         with contextlib.redirect_stderr(captured):

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, Union
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 AREAS = ("health_check", "housekeeping", "patching", "hardening")
+PRIORITIES = ("P1", "P2", "P3", "P4")
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _BATCH = re.compile(r"^(100|[1-9]\d?)%$")
@@ -39,6 +40,17 @@ def _check_batch(value: Any) -> str | None:
 
 def _check_absolute_path(value: Any) -> str | None:
     return None if value.startswith("/") or re.match(r"^[A-Za-z]:\\", value) else f"'{value}' is not an absolute path"
+
+
+def _check_url(value: Any) -> str | None:
+    if value == "" or re.match(r"^https?://[^\s/]+", value):
+        return None
+    return f"'{value}' is not an http:// or https:// URL"
+
+
+def _optional(check: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """`check`, except that an empty string (the documented default) is accepted."""
+    return lambda value: None if value == "" else check(value)
 
 
 _TYPE_NAMES: dict[type, str] = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "mapping"}
@@ -133,6 +145,32 @@ SCHEMA: Schema = {
         "min_severity": Field(str, "lowest severity that opens a ticket", choices=SEVERITIES),
         "sinks": Field(list, "ticket sinks", items=Field(str, "sink", choices=("jsonl", "webhook", "email"))),
         "suppress_in_maintenance_window": Field(bool, "hold alerts while the host is in its window"),
+        "priorities": {
+            severity: Field(str, f"Service Desk priority of a problem of severity {severity}", choices=PRIORITIES)
+            for severity in SEVERITIES
+        },
+        "jsonl": {
+            "path": Field(str, "JSON-lines file the ticket events are appended to; empty: <data dir>/tickets.jsonl",
+                          extra=_optional(_check_absolute_path)),
+        },
+        "webhook": {
+            "url": Field(str, "http(s) URL the ticket events are POSTed to (needed by the webhook sink)",
+                         extra=_check_url),
+            "timeout_seconds": Field((int, float), "time allowed for one attempt", minimum=1, maximum=300),
+            "retries": Field(int, "retries after a failed attempt (no answer, HTTP 5xx, 408 or 429)", minimum=0,
+                             maximum=10),
+            "backoff_seconds": Field((int, float), "wait before the first retry; it doubles at each retry",
+                                     minimum=0, maximum=300),
+        },
+        "email": {
+            "to": Field(list, "recipients of the ticket e-mails (needed by the email sink)", items=_STR_LIST),
+            "sender": Field(str, "From address of the ticket e-mails"),
+            "smtp_host": Field(str, "SMTP server; the mail is sent only after STARTTLS (needed by the email sink)"),
+            "smtp_port": Field(int, "SMTP submission port", minimum=1, maximum=65535),
+            "ca_file": Field(str, "CA bundle that verifies the SMTP server's certificate; empty: the system's",
+                             extra=_optional(_check_absolute_path)),
+            "timeout_seconds": Field((int, float), "time allowed for one SMTP conversation", minimum=1, maximum=300),
+        },
     },
 }
 

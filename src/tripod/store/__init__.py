@@ -21,6 +21,7 @@ from types import TracebackType
 from tripod.models import Action, Finding
 from tripod.paths import data_dir
 from tripod.store import queries, reporting, retention, sqlite, writes
+from tripod.store.tickets import Ticket, TicketEvent, TicketStore
 from tripod.store.records import (
     HOST_STATUSES,
     RUN_STATUSES,
@@ -44,6 +45,9 @@ __all__ = [
     "MonthlySummary",
     "PruneResult",
     "RunInfo",
+    "Ticket",
+    "TicketEvent",
+    "TicketStore",
     "SignOff",
     "default_path",
     "host_status",
@@ -73,6 +77,11 @@ class EvidenceStore:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+    @property
+    def tickets(self) -> TicketStore:
+        """Triage's tickets, their sink events and cursors (`tripod.store.tickets`)."""
+        return TicketStore(self._conn)
 
     @property
     def schema_version(self) -> int:

@@ -1,0 +1,432 @@
+"""Triage rules on a real evidence store: one ticket per problem, updates, resolution, the
+maintenance window, priorities and Service Desk tiers, the cursor, Alertmanager payloads,
+the outbox's order and claims, and secrets that never leak."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tripod.models import Finding, format_time
+from tripod.policy.resolve import deep_merge, tier_policy
+from tripod.store import EvidenceStore, HostResult
+from tripod.triage.alertmanager import PayloadError, parse_payload
+from tripod.triage.delivery import claimer_id, deliver
+from tripod.triage.engine import apply
+from tripod.triage.intake import triage_alerts, triage_findings
+from tripod.triage.model import Observation
+from tripod.triage.routes import RouteTable
+from tripod.triage.routing import Route, RoutingError, route
+from tripod.triage.secrets import Secrets, load_secrets
+from tripod.triage.sinks import RetryLater
+from tripod.triage.sinks.email import message
+from tripod.triage.sinks.webhook import backoff_delays
+
+NEVER = {"days": ["sun"], "start": "00:00", "duration_minutes": 1, "timezone": "UTC"}
+ALWAYS = {"days": [], "start": "00:00", "duration_minutes": 1440, "timezone": "UTC"}
+
+
+def policy(tier: str = "tier_srp_server", window: dict[str, Any] | None = None, **alerts: Any) -> dict[str, Any]:
+    override: dict[str, Any] = {"maintenance_window": window or NEVER, "alerts": alerts}
+    return deep_merge(tier_policy(tier), override)
+
+
+def host_route(host: str = "srv1", tier: str = "tier_srp_server", client: str = "acme", window=None,
+               tmp: Path | None = None, **alerts: Any) -> Route:
+    if tmp is not None:
+        alerts.setdefault("jsonl", {"path": str(tmp / "tickets.jsonl")})
+    return route(host, client, tier, policy(tier, window, **alerts))
+
+
+def finding(check: str, status: str, severity: str = "high", evidence: str = "seen", **extra: Any) -> Finding:
+    return Finding(area="health", check_id=check, title=f"title of {check}", severity=severity, status=status,
+                   evidence=evidence, remediation="fix it", **extra)
+
+
+def record(store: EvidenceStore, host: str, findings: list[Finding], client: str = "acme",
+           tier: str = "tier_srp_server", at: str | None = None) -> str:
+    run = store.start_run(playbook="audit.yml")
+    store.record_host(run, HostResult(host=host, status="ok", client=client, tier=tier, findings=findings,
+                                      finished_at=at))
+    store.end_run(run)
+    return run
+
+
+@pytest.fixture
+def store(tmp_path):
+    with EvidenceStore(tmp_path / "evidence.sqlite") as opened:
+        yield opened
+
+
+def events(store: EvidenceStore) -> list[tuple[str, str, str]]:
+    return [(e.ticket_id, e.event, e.sink) for e in store.tickets.events()]
+
+
+# -- one ticket per problem ---------------------------------------------------------------
+
+def test_a_problem_seen_in_three_runs_keeps_one_ticket_that_is_updated(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-DISK-001", "fail", "medium", "/ at 85%")])
+    assert triage_findings(store.tickets, [srv1])["opened"] == 1
+    record(store, "srv1", [finding("TRP-DISK-001", "fail", "medium", "/ at 86%")])
+    assert triage_findings(store.tickets, [srv1])["seen"] == 1
+    record(store, "srv1", [finding("TRP-DISK-001", "fail", "critical", "/ at 97%")])
+    assert triage_findings(store.tickets, [srv1])["updated"] == 1
+
+    (ticket,) = store.tickets.list()
+    assert (ticket.status, ticket.occurrences, ticket.severity, ticket.priority) == ("open", 3, "critical", "P1")
+    assert ticket.evidence == "/ at 97%"
+    assert [e.event for e in store.tickets.events()] == ["opened", "updated"], \
+        "only the escalation is sent again, not every sighting"
+    assert [e.payload["priority"] for e in store.tickets.events()] == ["P3", "P1"]
+
+
+def test_the_ticket_is_resolved_when_the_check_passes_and_a_relapse_opens_a_new_one(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-SVC-002", "fail")])
+    triage_findings(store.tickets, [srv1])
+    record(store, "srv1", [finding("TRP-SVC-002", "pass")])
+    assert triage_findings(store.tickets, [srv1])["resolved"] == 1
+    (first,) = store.tickets.list()
+    assert first.status == "resolved" and first.resolution == "the check passes again"
+    assert first.resolved_at is not None and first.resolved_at >= first.opened_at
+
+    record(store, "srv1", [finding("TRP-SVC-002", "fail")])
+    assert triage_findings(store.tickets, [srv1])["opened"] == 1
+    tickets = store.tickets.list()
+    assert [t.status for t in tickets] == ["resolved", "open"] and tickets[0].ticket_id != tickets[1].ticket_id
+    assert [e.event for e in store.tickets.events()] == ["opened", "resolved", "opened"]
+
+
+def test_waived_and_not_applicable_resolve_but_not_assessed_says_nothing(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-SVC-002", "fail"), finding("TRP-CERT-001", "fail"),
+                           finding("TRP-BACKUP-001", "fail")])
+    triage_findings(store.tickets, [srv1])
+    record(store, "srv1", [finding("TRP-SVC-002", "waived", waiver="WVR-7"),
+                           finding("TRP-CERT-001", "not_applicable"), finding("TRP-BACKUP-001", "not_assessed")])
+    outcomes = triage_findings(store.tickets, [srv1])
+    assert outcomes["resolved"] == 2
+    by_check = {t.check_id: t for t in store.tickets.list()}
+    assert by_check["TRP-SVC-002"].resolution == "the check is waived (WVR-7)"
+    assert by_check["TRP-CERT-001"].resolution == "the check no longer applies"
+    assert by_check["TRP-BACKUP-001"].status == "open"
+
+
+def test_an_error_is_a_problem_with_its_reason(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-TIME-001", "error", "medium", "probe time failed: timeout")])
+    triage_findings(store.tickets, [srv1])
+    (ticket,) = store.tickets.list()
+    assert ticket.evidence == "the check could not be evaluated: probe time failed: timeout"
+
+
+def test_a_backlog_collapses_to_the_latest_result_of_each_check(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    for status in ("fail", "pass", "fail", "pass"):
+        record(store, "srv1", [finding("TRP-SVC-002", status)])
+    outcomes = triage_findings(store.tickets, [srv1])
+    assert outcomes["findings"] == 1 and outcomes["ok"] == 1
+    assert store.tickets.list() == [], "a problem that came and went before the triage files nothing"
+
+
+def test_the_cursor_means_a_finding_is_triaged_once(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-SVC-002", "fail")])
+    first = triage_findings(store.tickets, [srv1])
+    again = triage_findings(store.tickets, [srv1])
+    assert first["opened"] == 1 and again["findings"] == 0
+    assert store.tickets.list()[0].occurrences == 1
+
+
+def test_the_database_refuses_a_second_open_ticket_for_the_same_problem(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-SVC-002", "fail")])
+    triage_findings(store.tickets, [srv1])
+    (ticket,) = store.tickets.list()
+    from dataclasses import replace
+
+    with pytest.raises(sqlite3.IntegrityError):
+        store.tickets.insert(replace(ticket, ticket_id="TRP-TKT-000000000000"))
+
+
+def test_the_same_observation_twice_changes_nothing(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    obs = Observation(client="acme", host="srv1", tier="tier_srp_server", check_id="alert:X", problem=True,
+                      severity="high", title="X", evidence="", remediation="", observed_at="2026-11-27T10:00:00Z",
+                      source="alertmanager", source_ref="alert:abc@2026-11-27T09:59:00Z")
+    with store.tickets.transaction():
+        assert apply(store.tickets, obs, srv1, "2026-11-27T10:00:01Z") == "opened"
+        assert apply(store.tickets, obs, srv1, "2026-11-27T10:00:02Z") == "seen"
+    assert store.tickets.list()[0].occurrences == 1 and len(store.tickets.events()) == 1
+
+
+# -- routing: priority, Service Desk tier, threshold, window ------------------------------
+
+def test_priority_and_service_desk_tier_follow_the_policy(store, tmp_path):
+    workstation = host_route("ws1", "tier_srp_workstation", tmp=tmp_path)
+    server = host_route("srv1", "tier_srp_server", tmp=tmp_path)
+    network = host_route("sw1", "tier_scheduled_support", tmp=tmp_path, service_desk_tier=3,
+                         priorities={"high": "P1"})
+    assert (workstation.desk_tier, server.desk_tier, network.desk_tier) == (1, 2, 3)
+    assert [server.priority(s) for s in ("critical", "high", "medium", "low", "info")] == \
+        ["P1", "P2", "P3", "P4", "P4"]
+    for name, tier in (("ws1", "tier_srp_workstation"), ("srv1", "tier_srp_server"), ("sw1", "tier_scheduled_support")):
+        record(store, name, [finding("TRP-SVC-002", "fail", "high")], tier=tier)
+    triage_findings(store.tickets, [workstation, server, network])
+    tickets = {t.host: t for t in store.tickets.list()}
+    assert {host: (t.desk_tier, t.priority) for host, t in tickets.items()} == \
+        {"ws1": (1, "P2"), "srv1": (2, "P2"), "sw1": (3, "P1")}
+    assert tickets["sw1"].tier == "tier_scheduled_support"
+    payloads = {e.payload["host"]: e.payload for e in store.tickets.events()}
+    assert payloads["ws1"]["service_desk"] == "Tier 1 (workstation)"
+    assert payloads["sw1"]["service_desk"] == "Tier 3 (network infrastructure)"
+
+
+def test_below_the_minimum_severity_or_disabled_opens_nothing(store, tmp_path):
+    scheduled = host_route("pbx1", "tier_scheduled_support", tmp=tmp_path)  # min_severity high
+    quiet = host_route("srv9", tmp=tmp_path, enabled=False)
+    record(store, "pbx1", [finding("TRP-DISK-001", "fail", "medium")], tier="tier_scheduled_support")
+    record(store, "srv9", [finding("TRP-DISK-001", "fail", "critical")])
+    outcomes = triage_findings(store.tickets, [scheduled, quiet])
+    assert (outcomes["below_threshold"], outcomes["disabled"]) == (1, 1)
+    assert store.tickets.list() == []
+
+
+def test_problems_found_in_the_maintenance_window_are_held_back_then_filed_after_it(store, tmp_path):
+    in_window = host_route(tmp=tmp_path, window=ALWAYS)
+    record(store, "srv1", [finding("TRP-SVC-002", "fail")])
+    assert triage_findings(store.tickets, [in_window])["held_back"] == 1
+    assert store.tickets.list() == []
+    (held,) = store.tickets.suppressed(client="acme")
+    assert (held["host"], held["check_id"], held["reason"]) == ("srv1", "TRP-SVC-002", "in the host's maintenance window")
+
+    after_window = host_route(tmp=tmp_path, window=NEVER)
+    record(store, "srv1", [finding("TRP-SVC-002", "fail")])
+    assert triage_findings(store.tickets, [after_window])["opened"] == 1
+
+
+def test_the_window_is_judged_at_the_time_the_problem_was_observed(tmp_path):
+    sunday_night = {"days": ["sun"], "start": "02:00", "duration_minutes": 120, "timezone": "Europe/Berlin"}
+    srv1 = host_route(window=sunday_night, tmp=tmp_path)
+    assert srv1.held_back("2026-11-29T01:30:00Z")  # 02:30 in Berlin, Sunday
+    assert not srv1.held_back("2026-11-29T03:30:00Z")
+    assert not host_route(window=sunday_night, tmp=tmp_path,
+                          suppress_in_maintenance_window=False).held_back("2026-11-29T01:30:00Z")
+
+
+def test_a_sink_without_its_settings_is_a_clear_error(tmp_path):
+    with pytest.raises(RoutingError, match=r"^alerts.webhook.url: must be set when alerts.sinks lists webhook$"):
+        host_route(tmp=tmp_path, sinks=["jsonl", "webhook"])
+    with pytest.raises(RoutingError, match=r"^alerts.email.to: must be set"):
+        host_route(tmp=tmp_path, sinks=["email"], email={"smtp_host": "mail.example"})
+
+
+def test_the_default_jsonl_file_is_in_the_data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRIPOD_DATA_DIR", str(tmp_path))
+    assert route("h", "c", "tier_srp_server", policy()).sinks[0].settings == {"path": str(tmp_path / "tickets.jsonl")}
+
+
+# -- Alertmanager -------------------------------------------------------------------------
+
+def alert(status: str = "firing", **labels: str) -> dict[str, Any]:
+    return {"status": status, "labels": {"alertname": "TripodMetricsStale", "instance": "srv1:9100", **labels},
+            "annotations": {"summary": "No Tripod run for 2 days", "runbook_url": "https://runbooks.example/stale"},
+            "startsAt": "2026-11-27T10:00:00.123456789Z",
+            "endsAt": "2026-11-27T12:00:00Z" if status == "resolved" else "0001-01-01T00:00:00Z",
+            "fingerprint": "f00d"}
+
+
+def payload(*alerts: dict[str, Any]) -> dict[str, Any]:
+    return {"version": "4", "status": "firing", "receiver": "tripod", "groupKey": "{}:{}", "alerts": list(alerts)}
+
+
+def test_alertmanager_alerts_are_parsed_with_host_check_and_severity():
+    firing, mapped, unnamed = parse_payload(payload(
+        alert(severity="warning"), alert(check_id="TRP-PATCH-001", host="db1.acme.example", severity="high"),
+        {"status": "firing", "labels": {"instance": "[::1]:9100"}, "startsAt": "2026-11-27T10:00:00+01:00"}))
+    assert (firing.host, firing.check_id, firing.severity) == ("srv1", "alert:TripodMetricsStale", "medium")
+    assert firing.starts_at == "2026-11-27T10:00:00Z" and firing.ends_at is None
+    assert (mapped.host, mapped.check_id, mapped.severity) == ("db1.acme.example", "TRP-PATCH-001", "high")
+    assert (unnamed.host, unnamed.check_id, unnamed.starts_at) == ("::1", "alert:unnamed", "2026-11-27T09:00:00Z")
+
+
+@pytest.mark.parametrize(("body", "message_part"), [
+    ([], "the body must be a JSON object"),
+    ({"version": "3", "alerts": []}, "version: '3' is not 4"),
+    ({"alerts": {}}, "alerts: must be a list"),
+    ({"alerts": [{"status": "pending"}]}, "alerts[0].status: 'pending' is not firing or resolved"),
+    ({"alerts": [{"status": "firing", "labels": {}, "startsAt": "yesterday"}]},
+     "alerts[0].startsAt: 'yesterday' is not an RFC 3339 time"),
+])
+def test_a_bad_payload_names_the_key(body, message_part):
+    with pytest.raises(PayloadError) as caught:
+        parse_payload(body)
+    assert message_part in str(caught.value)
+
+
+def test_alerts_open_update_and_resolve_one_ticket_and_late_copies_are_ignored(store, tmp_path):
+    table = RouteTable(routes={"srv1": host_route(tmp=tmp_path)})
+    assert triage_alerts(store.tickets, table, parse_payload(payload(alert())))["opened"] == 1
+    assert triage_alerts(store.tickets, table, parse_payload(payload(alert())))["seen"] == 1, "a repeat"
+    assert triage_alerts(store.tickets, table, parse_payload(payload(alert("resolved"))))["resolved"] == 1
+    assert triage_alerts(store.tickets, table, parse_payload(payload(alert())))["stale"] == 1, \
+        "a firing copy of the alert that was resolved does not reopen it"
+    (ticket,) = store.tickets.list()
+    assert (ticket.source, ticket.status, ticket.resolution) == ("alertmanager", "resolved",
+                                                                 "Alertmanager resolved the alert")
+    assert ticket.resolved_at == max(ticket.opened_at, "2026-11-27T12:00:00Z"), "endsAt, never before the opening"
+    assert ticket.remediation == "https://runbooks.example/stale"
+
+
+def test_an_alert_sharing_a_check_id_with_a_finding_shares_its_ticket(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-PATCH-001", "fail", "high")])
+    triage_findings(store.tickets, [srv1])
+    outcome = triage_alerts(store.tickets, RouteTable(routes={"srv1": srv1}),
+                            parse_payload(payload(alert(check_id="TRP-PATCH-001", severity="high"))))
+    assert outcome["seen"] == 1
+    (ticket,) = store.tickets.list()
+    assert ticket.occurrences == 2 and ticket.source == "finding"
+
+
+def test_an_alert_for_a_host_outside_the_inventory_uses_its_tier_label(store, monkeypatch, tmp_path):
+    monkeypatch.setenv("TRIPOD_DATA_DIR", str(tmp_path))
+    table = RouteTable()
+    host, routed = table.for_alert(parse_payload(payload(alert(host="ws77", tier="tier_srp_workstation",
+                                                               client="acme")))[0])
+    assert (host, routed.client, routed.desk_tier) == ("ws77", "acme", 1)
+    host, routed = table.for_alert(parse_payload(payload(alert(host="x")))[0])
+    assert routed.desk_tier == 2, "no tier label: SRP Server's defaults"
+
+
+# -- the outbox and delivery --------------------------------------------------------------
+
+class Recorder:
+    def __init__(self, fail: int = 0) -> None:
+        self.fail = fail
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, event) -> None:
+        if self.fail:
+            self.fail -= 1
+            raise RetryLater("HTTP 503 Service Unavailable")
+        self.sent.append((event.idempotency_key, event.event))
+
+
+def test_events_of_one_ticket_are_delivered_in_order_and_retried(store, tmp_path, monkeypatch):
+    srv1 = host_route(tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-SVC-002", "fail")])
+    triage_findings(store.tickets, [srv1])
+    record(store, "srv1", [finding("TRP-SVC-002", "pass")])
+    triage_findings(store.tickets, [srv1])
+    sink = Recorder(fail=1)
+    monkeypatch.setattr("tripod.triage.delivery.make_sink", lambda *args: sink)
+    first = deliver(store.tickets, Secrets())
+    assert first.retrying["jsonl"] == 1 and sink.sent == [], "the resolution waits for the opening"
+    (ticket,) = store.tickets.list()
+    assert ticket.delivery == "pending" and ticket.delivery_error == "jsonl: HTTP 503 Service Unavailable"
+    second = deliver(store.tickets, Secrets())
+    assert second.sent["jsonl"] == 2 and [e for _, e in sink.sent] == ["opened", "resolved"]
+    assert store.tickets.list()[0].delivery == "delivered"
+    assert [e.attempts for e in store.tickets.events()] == [2, 1]
+
+
+def test_an_event_left_sending_by_a_dead_process_is_sent_again_with_its_key(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-SVC-002", "fail")])
+    triage_findings(store.tickets, [srv1])
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    ghost = f"{claimer_id().rpartition(':')[0]}:{dead.stdout.strip()}"
+    now = format_time(datetime.now(timezone.utc))
+    assert store.tickets.claim_next(ghost, now, [], "0", set()) is not None
+    live = f"{claimer_id().rpartition(':')[0]}:{os.getppid()}"
+    assert store.tickets.claim_next(live, now, [], "0", set()) is None, "a claim is not taken from the living"
+
+    # the dead process had written the line before it died
+    (event,) = store.tickets.events()
+    (tmp_path / "tickets.jsonl").write_text(json.dumps(event.payload, separators=(",", ":"), sort_keys=True) + "\n")
+    report = deliver(store.tickets, Secrets())
+    assert report.sent["jsonl"] == 1
+    lines = (tmp_path / "tickets.jsonl").read_text().splitlines()
+    assert len(lines) == 1, "the jsonl sink found its line and did not write it twice"
+    assert store.tickets.events()[0].attempts == 2
+
+
+def test_a_claim_older_than_the_lease_is_taken_over(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-SVC-002", "fail")])
+    triage_findings(store.tickets, [srv1])
+    long_ago = format_time(datetime.now(timezone.utc) - timedelta(hours=1))
+    assert store.tickets.claim_next("elsewhere:1", long_ago, [], "0", set()) is not None
+    assert deliver(store.tickets, Secrets()).sent["jsonl"] == 1
+
+
+def test_backoff_doubles_and_is_capped():
+    assert backoff_delays(4, 2) == [2, 4, 8, 16]
+    assert backoff_delays(3, 200) == [200, 300, 300]
+    assert backoff_delays(0, 2) == []
+
+
+# -- secrets ------------------------------------------------------------------------------
+
+def test_secrets_come_from_the_environment_and_never_show(monkeypatch):
+    monkeypatch.setenv("TRIPOD_SMTP_PASSWORD", "s3cret-pw")
+    monkeypatch.setenv("TRIPOD_WEBHOOK_TOKEN", "tok-123")
+    secrets = load_secrets()
+    assert (secrets.smtp_password, secrets.webhook_token) == ("s3cret-pw", "tok-123")
+    assert "s3cret" not in repr(secrets) and "tok-123" not in repr(secrets)
+
+
+def test_secrets_come_from_a_vault_file(tmp_path, monkeypatch):
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    monkeypatch.setenv("TRIPOD_SMTP_PASSWORD", "from-env")
+    vault = VaultLib([("default", VaultSecret(b"pw"))])
+    (tmp_path / "pass").write_text("pw\n")
+    (tmp_path / "secrets.yml").write_bytes(vault.encrypt("smtp_user: tripod\nsmtp_password: from-vault\n"))
+    secrets = load_secrets(str(tmp_path / "secrets.yml"), str(tmp_path / "pass"))
+    assert (secrets.smtp_user, secrets.smtp_password) == ("tripod", "from-vault")
+
+
+def test_a_bad_secrets_file_is_a_clear_error(tmp_path):
+    from tripod.errors import InputError
+
+    (tmp_path / "s.yml").write_text("smtp_passwd: x\n")
+    with pytest.raises(InputError, match=r"s.yml: smtp_passwd: unknown key"):
+        load_secrets(str(tmp_path / "s.yml"))
+    with pytest.raises(InputError, match=r"missing.yml: secrets file not found"):
+        load_secrets(str(tmp_path / "missing.yml"))
+
+
+# -- email message ------------------------------------------------------------------------
+
+def test_the_email_carries_priority_tier_and_a_message_id_from_the_idempotency_key(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-CERT-001", "fail", "high", "/etc/ssl/a.pem expires in 3 days")])
+    triage_findings(store.tickets, [srv1])
+    (event,) = store.tickets.events()
+    mail = message(event, "tripod@msp.example", ["desk@msp.example"])
+    assert mail["Subject"] == "[P2][Tier 2] opened: acme/srv1 TRP-CERT-001 title of TRP-CERT-001"
+    assert mail["Message-ID"] == f"<{event.idempotency_key}@msp.example>"
+    assert "evidence: /etc/ssl/a.pem expires in 3 days" in mail.get_content()
+
+
+# -- the command line ---------------------------------------------------------------------
+
+def test_tripod_triage_without_an_inventory_is_bad_input(tmp_path):
+    from tripod.cli import main
+
+    os.environ["TRIPOD_DATA_DIR"] = str(tmp_path)
+    try:
+        assert main(["triage"]) == 2
+    finally:
+        del os.environ["TRIPOD_DATA_DIR"]
