@@ -217,6 +217,20 @@ class TicketStore:
                     fresh = self._conn.execute("SELECT * FROM ticket_events WHERE id = ?", (row["id"],)).fetchone()
                     return _event(fresh)
 
+    def queued_targets(self) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """(client, host, sink, target) of every event still to send (pending or failed)."""
+        return [(row[0], row[1], row[2], json.loads(row[3])) for row in self._conn.execute(
+            "SELECT DISTINCT t.client, t.host, e.sink, e.target FROM ticket_events e"
+            " JOIN tickets t ON t.ticket_id = e.ticket_id WHERE e.status IN ('pending', 'failed')")]
+
+    def retarget(self, client: str, host: str, sink: str, target: Mapping[str, Any]) -> int:
+        """Send the host's queued events for `sink` to `target` (the policy's current settings)."""
+        with transaction(self._conn):
+            return int(self._conn.execute(
+                "UPDATE ticket_events SET target = ? WHERE status IN ('pending', 'failed') AND sink = ?"
+                " AND ticket_id IN (SELECT ticket_id FROM tickets WHERE client = ? AND host = ?)",
+                (_dump(dict(target)), sink, client, host)).rowcount)
+
     def sending_claimers(self) -> list[str]:
         return [row[0] for row in self._conn.execute(
             "SELECT DISTINCT claimed_by FROM ticket_events WHERE status = 'sending' AND claimed_by IS NOT NULL")]

@@ -123,7 +123,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
     from tripod.cli import EXIT_HOSTS_FAILED, EXIT_OK, console, errors
     from tripod.models import utc_now
     from tripod.store import EvidenceStore, default_path
-    from tripod.triage.delivery import deliver
+    from tripod.triage.delivery import deliver, follow_policy
     from tripod.triage.intake import triage_findings
 
     table = _routes(args)
@@ -134,6 +134,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
         if args.retry_failed:
             console.print(f"queued again: {tickets.retry_failed()} rejected event(s)")
         outcomes = triage_findings(tickets, table.routes.values())
+        follow_policy(tickets, table.routes)
         console.print(f"triage: {outcomes['hosts']} host(s), {outcomes['findings']} new finding(s): "
                       f"{_outcome_line(outcomes)}", soft_wrap=True)
         report = deliver(tickets, secrets)
@@ -160,6 +161,7 @@ def _listen_address(value: str) -> tuple[str, int]:
 def cmd_serve(args: argparse.Namespace) -> int:
     from tripod.cli import EXIT_OK, console
     from tripod.store import EvidenceStore, default_path
+    from tripod.triage.delivery import follow_policy
     from tripod.triage.server import ALERTMANAGER_PATH, TriageServer
 
     address = _listen_address(args.listen)
@@ -167,8 +169,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise InputError(f"--retry-interval: {args.retry_interval} must be more than 0 seconds")
     table = _routes(args)
     secrets = _secrets(args)
-    with EvidenceStore():  # create and migrate the store before the first request
-        pass
+    with EvidenceStore() as store:  # create and migrate the store before the first request
+        follow_policy(store.tickets, table.routes)
     try:
         server = TriageServer(address, table, secrets, default_path(), args.retry_interval,
                               log=lambda line: console.print(escape(line), soft_wrap=True))

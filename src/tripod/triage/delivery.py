@@ -6,7 +6,8 @@ is sent and marked `sent` after. If the process dies in between, the event stays
 it again, with the same idempotency key (the JSON-lines sink then finds its line already
 written and does not write it twice). A claim older than LEASE_SECONDS is taken over from
 any machine. The events of one ticket reach each sink in order: an event waits until the
-ticket's earlier events to that sink are sent.
+ticket's earlier events to that sink are sent. Events keep the sink settings they were
+queued with (never a secret), unless `follow_policy` moves them to the host's current ones.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import os
 import socket
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from tripod.models import format_time, utc_now
 from tripod.store.tickets import TicketStore, target_key
+from tripod.triage.routing import Route
 from tripod.triage.secrets import Secrets
 from tripod.triage.sinks import Rejected, RetryLater, make_sink
 
@@ -56,6 +59,20 @@ class DeliveryReport:
     @property
     def complete(self) -> bool:
         return not self.retrying and not self.failed
+
+
+def follow_policy(tickets: TicketStore, routes: Mapping[str, Route]) -> int:
+    """Point queued events at their host's current sink settings (a fixed webhook URL, a new
+    recipient), so that a correction applies to what is still waiting. Returns the events moved."""
+    moved = 0
+    for client, host, sink, target in tickets.queued_targets():
+        route = routes.get(host)
+        if route is None or route.client != client:
+            continue
+        current = next((t.settings for t in route.sinks if t.sink == sink), None)
+        if current is not None and dict(current) != target:
+            moved += tickets.retarget(client, host, sink, current)
+    return moved
 
 
 def deliver(tickets: TicketStore, secrets: Secrets, stop: threading.Event | None = None) -> DeliveryReport:
