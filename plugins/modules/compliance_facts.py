@@ -1392,11 +1392,17 @@ class Collector:
                 if not self.systemd:
                     self._units_error = "systemd is not running (no /run/systemd/system)"
                 else:
-                    names = list(dict.fromkeys(list(self.params.get("services") or []) + list(INTERNAL_UNITS)))
+                    # Internal units are asked for only when a unit file exists: for a unit systemd
+                    # does not know, `systemctl show` searches every unit directory (15 unknown
+                    # units cost 0.3 s, 2 known ones 0.015 s).
+                    internal = [u for u in INTERNAL_UNITS if unit_file_exists(u)]
+                    names = list(dict.fromkeys(list(self.params.get("services") or []) + internal))
                     try:
-                        _rc, out, _err = self.cmd(
-                            ["systemctl", "show", "--no-pager",
-                             "--property=Id,LoadState,ActiveState,SubState,UnitFileState", "--"] + names)
+                        out = ""
+                        if names:
+                            _rc, out, _err = self.cmd(
+                                ["systemctl", "show", "--no-pager",
+                                 "--property=Id,LoadState,ActiveState,SubState,UnitFileState", "--"] + names)
                         self._units = parse_systemctl_show(out, names)
                     except ProbeError as exc:
                         self._units_error = str(exc)
@@ -1542,7 +1548,11 @@ class Collector:
         return {"identity": {"fqdn": socket.getfqdn() or None}}
 
     def probe_virtualization(self):
-        virt = None
+        # systemd, as PID 1 in a container, records the container manager here (this is also the first
+        # thing systemd-detect-virt reads): no process needed.
+        virt = read_first_line("/run/systemd/container")
+        if virt:
+            return {"identity": {"virtualization": virt, "container": True}}
         if which("systemd-detect-virt"):
             try:
                 # One call: it names the container technology when there is one, else the hypervisor.
@@ -2133,6 +2143,15 @@ def apt_cache_options(cache_dir="/var/cache/apt", lists="/var/lib/apt/lists", st
     if pkg is None or pkg < max(lists_mtime, _newest_mtime(status)):
         return ["-o", "Dir::Cache::pkgcache="]
     return []
+
+
+UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+             "/usr/lib/systemd/system", "/lib/systemd/system")
+
+
+def unit_file_exists(name, dirs=UNIT_DIRS):
+    """True when a unit file (or an alias link) for name exists in one of systemd's unit directories."""
+    return any(os.path.lexists(os.path.join(directory, name)) for directory in dirs)
 
 
 def rotated_logs(base):

@@ -985,3 +985,33 @@ def test_probe_selection():
         "patches.pending", "patches.held", "patches.last_upgrade", "patches.reboot", "patches.restart",
     ]
     assert cf.Collector({}).selected_probes() == cf.ALL_PROBES
+
+
+def test_unit_files_and_units_asked_for(tmp_path, monkeypatch):
+    (tmp_path / "ssh.service").write_text("[Service]\n")
+    (tmp_path / "chronyd.service").symlink_to(tmp_path / "chrony.service")  # an alias link, target missing
+    assert cf.unit_file_exists("ssh.service", dirs=(str(tmp_path), str(tmp_path / "none")))
+    assert cf.unit_file_exists("chronyd.service", dirs=(str(tmp_path),))
+    assert not cf.unit_file_exists("auditd.service", dirs=(str(tmp_path),))
+
+    calls = []
+
+    def fake_cmd(self, args, ok_rcs=(0,)):
+        calls.append(args)
+        names = args[args.index("--") + 1:]
+        return 0, "\n\n".join("Id=%s\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled" % n for n in names), ""
+
+    monkeypatch.setattr(cf.Collector, "cmd", fake_cmd)
+    monkeypatch.setattr(cf, "unit_file_exists", lambda name, dirs=None: name == "auditd.service")
+    collector = cf.Collector({"services": ["ssh"]})
+    collector.systemd = True
+    units = collector.unit_states()
+    assert calls == [["systemctl", "show", "--no-pager", "--property=Id,LoadState,ActiveState,SubState,UnitFileState",
+                      "--", "ssh", "auditd.service"]]
+    assert collector.unit_active("auditd.service") and collector.unit_active("ssh")
+    assert not collector.unit_active("firewalld.service")
+    assert units is collector.unit_states() and len(calls) == 1  # asked once, shared by every probe
+    monkeypatch.setattr(cf, "unit_file_exists", lambda name, dirs=None: False)
+    lonely = cf.Collector({})
+    lonely.systemd = True
+    assert lonely.unit_states() == {} and len(calls) == 1  # nothing to ask: no systemctl call at all
