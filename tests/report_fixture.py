@@ -40,7 +40,8 @@ WAIVER_ROLE_EXPIRED = "W-103; owner=carol@acme.example; expires=2026-10-31"
 
 # check id -> (area, severity)
 CHECKS = {
-    "TRP-PATCH-001": ("patching", "high"), "TRP-PATCH-002": ("patching", "low"), "TRP-PATCH-003": ("patching", "medium"),
+    "TRP-PATCH-001": ("patching", "high"), "TRP-PATCH-002": ("patching", "low"),
+    "TRP-PATCH-003": ("patching", "medium"),
     "TRP-DISK-001": ("health", "medium"), "TRP-CERT-001": ("health", "high"), "TRP-BACKUP-001": ("health", "high"),
     "TRP-EOL-001": ("health", "high"),
     "TRP-SSH-001": ("hardening", "high"), "TRP-SSH-002": ("hardening", "high"), "TRP-SSH-003": ("hardening", "medium"),
@@ -122,20 +123,23 @@ def plan() -> list[dict[str, Any]]:
     add(acme, "2026-07-10T02:00:00Z", "gone01", SRV, statuses=_statuses())
     # September
     sep = "2026-09-10T02:00:00Z"
-    add(acme, sep, "web01", SRV, facts=_linux("web01", sep, used_gib=40, pending=[], last_upgrade="2026-09-05T03:00:00Z",
-                                              bios="2019-03-01"), statuses=_statuses())
-    add(acme, sep, "old01", SRV, facts=_linux("old01", sep, used_gib=20, pending=[], last_upgrade="2026-09-01T03:00:00Z"),
-        statuses=_statuses())
+    add(acme, sep, "web01", SRV, statuses=_statuses(),
+        facts=_linux("web01", sep, used_gib=40, pending=[], last_upgrade="2026-09-05T03:00:00Z", bios="2019-03-01"))
+    add(acme, sep, "old01", SRV, statuses=_statuses(),
+        facts=_linux("old01", sep, used_gib=20, pending=[], last_upgrade="2026-09-01T03:00:00Z"))
     # October
     oct_ = "2026-10-10T02:00:00Z"
     add(acme, oct_, "web01", SRV, facts=_linux("web01", oct_, used_gib=50, pending=[("openssl", True)],
                                                last_upgrade="2026-10-01T03:00:00Z", bios="2019-03-01"),
         statuses=_statuses(TRP_PATCH_001="fail", TRP_SSH_002="fail"))
-    add(acme, oct_, "db01", SRV, facts=_linux("db01", oct_, used_gib=30, pending=[], last_upgrade="2026-10-02T03:00:00Z"),
+    add(acme, oct_, "db01", SRV,
+        facts=_linux("db01", oct_, used_gib=30, pending=[], last_upgrade="2026-10-02T03:00:00Z"),
         statuses=_statuses(TRP_SSH_003="waived"), waivers={"TRP-SSH-003": WAIVER_EXPIRED})
-    add(acme, oct_, "old01", SRV, facts=_linux("old01", oct_, used_gib=21, pending=[], last_upgrade="2026-09-01T03:00:00Z"),
+    add(acme, oct_, "old01", SRV,
+        facts=_linux("old01", oct_, used_gib=21, pending=[], last_upgrade="2026-09-01T03:00:00Z"),
         statuses=_statuses(TRP_DISK_001="fail"))
-    add(acme, oct_, "win01", SRV, facts=_windows("2026-10-10T02:10:00Z"), statuses=_statuses(TRP_SSH_004="not_applicable"))
+    add(acme, oct_, "win01", SRV, facts=_windows("2026-10-10T02:10:00Z"),
+        statuses=_statuses(TRP_SSH_004="not_applicable"))
     # November
     nov = "2026-11-10T02:00:00Z"
     add(acme, nov, "web01", SRV,
@@ -189,9 +193,10 @@ def add_tickets(path: Path) -> None:
     """Insert TICKETS into the store's triage table (as tripod triage would leave them)."""
     with sqlite3.connect(path) as conn:
         conn.executemany(
-            "INSERT INTO tickets (ticket_id, client, host, tier, check_id, source, title, severity, priority, desk_tier,"
-            " status, opened_at, updated_at, last_seen_at, resolved_at, source_ref)"
-            " VALUES (?, ?, ?, 'tier_srp_server', 'TRP-SSH-002', 'finding', 't', 'high', ?, ?, ?, ?, ?, ?, ?, 'finding:1')",
+            "INSERT INTO tickets (ticket_id, client, host, tier, check_id, source, title, severity, priority,"
+            " desk_tier, status, opened_at, updated_at, last_seen_at, resolved_at, source_ref)"
+            " VALUES (?, ?, ?, 'tier_srp_server', 'TRP-SSH-002', 'finding', 't', 'high', ?, ?, ?, ?, ?, ?, ?,"
+            " 'finding:1')",
             [(tid, client, host, prio, desk, "resolved" if res else "open", opened, res or opened, res or opened, res)
              for tid, client, host, prio, desk, opened, res in TICKETS])
 

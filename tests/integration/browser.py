@@ -24,6 +24,8 @@ from typing import Any
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 LOCAL_SCHEMES = ("file:", "data:", "about:")
+#: Seconds to wait for one DevTools command (a full-page screenshot on a busy machine takes a while).
+CALL_TIMEOUT = 120
 
 
 def chromium_path() -> str | None:
@@ -51,12 +53,13 @@ class _DevTools:
     def __init__(self, ws_url: str) -> None:
         import websocket  # websocket-client
 
-        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
+        self.ws = websocket.create_connection(ws_url, timeout=CALL_TIMEOUT, suppress_origin=True)
         self.next_id = 0
         self.events: list[dict[str, Any]] = []
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         self.next_id += 1
+        self.ws.settimeout(CALL_TIMEOUT)  # wait_for() and drain() leave short timeouts behind
         self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
         while True:
             message = json.loads(self.ws.recv())
@@ -154,7 +157,8 @@ def check_page(path: Path, screenshot: Path, *, width: int = 1100, settle_second
     for event in tools.events:
         method, params = event.get("method"), event.get("params", {})
         if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-            result.console_errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params["args"]))
+            texts = (str(a.get("value", a.get("description", ""))) for a in params["args"])
+            result.console_errors.append(" ".join(texts))
         elif method == "Runtime.exceptionThrown":
             result.console_errors.append(str(params.get("exceptionDetails", {}).get("text")))
         elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":

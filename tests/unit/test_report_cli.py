@@ -17,7 +17,8 @@ def store(tmp_path_factory):
 
 def test_every_clients_monthly_report(store, tmp_path, capsys):
     out = tmp_path / "reports"
-    assert main(["report", "--store", str(store), "--month", fx.MONTH, "--format", "json,csv,html", "--out", str(out)]) == 0
+    assert main(["report", "--store", str(store), "--month", fx.MONTH, "--format", "json,csv,html",
+                 "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(f"{c}-{fx.MONTH}{suffix}" for c in ("acme-ltd", "globex")
                            for suffix in (".json", "-hosts.csv", "-findings.csv", ".html"))

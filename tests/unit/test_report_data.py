@@ -12,8 +12,7 @@ import pytest
 
 from tests import report_fixture as fx
 from tripod.models import STATUSES
-from tripod.report import build_monthly
-from tripod.report import scoring
+from tripod.report import build_monthly, scoring
 from tripod.report.waivers import Waiver, WaiverBook, parse_reference
 from tripod.store import EvidenceStore
 

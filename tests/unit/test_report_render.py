@@ -7,7 +7,6 @@ import json
 import re
 from datetime import datetime
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 

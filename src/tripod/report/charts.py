@@ -29,7 +29,8 @@ def gauge(score: float | None, band: str, label: str = "score") -> Markup:
     filled = 0.0 if score is None else circumference * max(0.0, min(score, 100.0)) / 100
     text = "n/a" if score is None else f"{score:.1f}%"
     body = (
-        f'<circle cx="{size / 2}" cy="{size / 2}" r="{radius:.1f}" fill="none" stroke="{GRID}" stroke-width="{stroke}"/>'
+        f'<circle cx="{size / 2}" cy="{size / 2}" r="{radius:.1f}" fill="none" stroke="{GRID}" '
+        f'stroke-width="{stroke}"/>'
         f'<circle cx="{size / 2}" cy="{size / 2}" r="{radius:.1f}" fill="none" stroke="{colour}" '
         f'stroke-width="{stroke}" stroke-dasharray="{filled:.1f} {circumference:.1f}" '
         f'transform="rotate(-90 {size / 2} {size / 2})"/>'
@@ -92,7 +93,8 @@ def line_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]],
     for tick in (0, 25, 50, 75, 100):
         y = 10 + plot_h * (1 - tick / 100)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="10" fill="{MUTED}">{tick}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="10" '
+                     f'fill="{MUTED}">{tick}</text>')
     for index, name in enumerate(labels):
         parts.append(f'<text x="{left + index * step:.1f}" y="{height - 10}" text-anchor="middle" font-size="10" '
                      f'fill="{MUTED}">{escape(name)}</text>')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ def add_parser(commands: Any) -> None:
                         help=f"where to write the files (default: ./{DEFAULT_OUT})")
     report.add_argument("--store", type=Path, metavar="FILE",
                         help="the evidence store (default: $TRIPOD_DATA_DIR/evidence.sqlite)")
+    report.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="write the clients' monthly reports in N processes (default: 1)")
     report.set_defaults(handler=cmd_report)
 
     review = commands.add_parser("review", help="the engineer review: sign it off",
@@ -83,7 +86,7 @@ def _clients(store: Any, wanted: str | None) -> list[str]:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from tripod.cli import EXIT_OK, console
-    from tripod.report.monthly import build_monthly
+    from tripod.report.batch import write_monthly_reports
     from tripod.report.render import write_report
     from tripod.report.review import build_review
 
@@ -100,21 +103,27 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.half:
             raise InputError("--half: only with --review")
         parse_month(args.month)
+    if args.jobs < 1:
+        raise InputError(f"--jobs: {args.jobs} must be at least 1")
     with _open_store(args.store) as store:
-        for client in _clients(store, args.client):
-            if args.review:
+        clients = _clients(store, args.client)
+        store_path = store.path
+        if args.review:
+            for client in clients:
                 data = build_review(store, client, args.half)
-                summary = data["signoff_state"]
-            else:
-                data = build_monthly(store, client, args.month)
-                overall = data["scorecard"]["overall"]
-                score = "no score" if overall["score"] is None else f"{overall['score']:.1f}% {overall['band']}"
-                summary = f"{score}, {data['coverage']['reporting']} of {data['coverage']['expected']} hosts reporting"
-            files = write_report(data, args.out, formats)
-            console.print(f"[bold]{escape(client)}[/]: {escape(summary)}", highlight=False)
-            for path in files:
-                console.print(f"  {path}", markup=False, soft_wrap=True)
+                _print_written(console, client, data["signoff_state"], write_report(data, args.out, formats))
+            return EXIT_OK
+    for written in write_monthly_reports(store_path, clients, args.month, args.out, formats, jobs=args.jobs):
+        score = "no score" if written.score is None else f"{written.score:.1f}% {written.band}"
+        _print_written(console, written.client, f"{score}, {written.reporting} of {written.expected} hosts reporting",
+                       written.files)
     return EXIT_OK
+
+
+def _print_written(console: Any, client: str, summary: str, files: Iterable[Path]) -> None:
+    console.print(f"[bold]{escape(client)}[/]: {escape(summary)}", highlight=False)
+    for path in files:
+        console.print(f"  {path}", markup=False, soft_wrap=True)
 
 
 def cmd_review_sign(args: argparse.Namespace) -> int:

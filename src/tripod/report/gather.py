@@ -1,9 +1,9 @@
 """Streaming one client's month out of the evidence store, one host at a time.
 
-Four queries, each ordered by host, are merged host by host: the host's rows in runs (for
-coverage and tiers), its fact snapshots (the latest of the month in full, earlier ones
-reduced to the few values trends need), its latest result of each check in the month, and
-its actions in the month. Only one host's facts are in memory at any time.
+Five queries, each ordered by host, are merged host by host: the host's rows in runs (for
+coverage and tiers), its fact snapshots reduced to the few values trends need, its newest
+snapshot of the month reduced to the parts reports read, its latest result of each check in
+the month, and its actions in the month. Only one host's facts are in memory at any time.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any
+from typing import Any, NamedTuple
 
-from tripod.models import Action, Finding
+from tripod.models import Action
 from tripod.report.period import Period
 from tripod.store import EvidenceStore
-from tripod.store.records import FactSnapshot, add_months, month_bounds
-from tripod.store.reporting import HostSighting
+from tripod.store.records import add_months, month_bounds
+from tripod.store.reporting import FactSample, HostSighting
 
 #: A host is expected in a month when it reported in that month or in this many months before it.
 EXPECTED_LOOKBACK_MONTHS = 3
@@ -42,6 +42,22 @@ class Sample:
     pending_security: frozenset[str] | None  # None: pending updates not assessed
 
 
+class FindingRow(NamedTuple):
+    """A host's latest result of one check in the month (the store's `latest_findings` row)."""
+
+    host: str
+    area: str
+    check_id: str
+    title: str
+    severity: str
+    status: str
+    evidence: str
+    remediation: str
+    waiver: str | None
+    tier: str | None
+    time: str
+
+
 @dataclass
 class HostMonth:
     """Everything a report needs about one host in one month."""
@@ -51,7 +67,7 @@ class HostMonth:
     facts: dict[str, Any] | None = None  # the latest snapshot of the month
     facts_at: str | None = None
     history: list[Sample] = field(default_factory=list)  # every snapshot up to and including the latest
-    findings: list[Finding] = field(default_factory=list)  # the latest result of each check in the month
+    findings: list[FindingRow] = field(default_factory=list)  # the latest result of each check in the month
     actions: list[Action] = field(default_factory=list)
     month_start: str = ""
 
@@ -92,19 +108,13 @@ class HostMonth:
         return max(times) if times else None
 
 
-def sample_of(snapshot: FactSnapshot) -> Sample:
-    facts = snapshot.facts
-    capacity = facts.get("capacity") or {}
+def sample_of(sample: FactSample) -> Sample:
     filesystems = {}
-    for fs in capacity.get("filesystems") or []:
+    for fs in sample.filesystems:
         if isinstance(fs, dict) and fs.get("mount") and isinstance(fs.get("used_bytes"), int):
-            filesystems[fs["mount"]] = FsPoint(fs["used_bytes"], fs.get("free_bytes"), fs.get("size_bytes"))
-    patches = facts.get("patches") or {}
-    pending = patches.get("pending")
-    security = None
-    if isinstance(pending, list) and patches.get("security_count") is not None:
-        security = frozenset(str(u.get("name")) for u in pending if isinstance(u, dict) and u.get("security"))
-    return Sample(snapshot.collected_at, filesystems, security)
+            filesystems[str(fs["mount"])] = FsPoint(int(fs["used_bytes"]), fs.get("free_bytes"), fs.get("size_bytes"))
+    security = None if sample.security_count is None else frozenset(sample.pending_security)
+    return Sample(sample.collected_at, filesystems, security)
 
 
 def _tagged(stream: Iterable[Any], tag: int) -> Iterator[tuple[str, int, Any]]:
@@ -132,14 +142,14 @@ def host_months(store: EvidenceStore, client: str, period: Period) -> Iterator[H
     lookback, start, end = window_start(period), month_bounds(month)[0], period.end
     streams = (
         store.host_sightings(client, lookback, end),
-        store.fact_history(client, lookback, end),
-        store.findings(client, month, latest_only=True),
+        store.fact_samples(client, lookback, end),
+        store.latest_report_facts(client, start, end),
+        (FindingRow(*row) for row in store.latest_findings(client, start, end)),
         store.actions(client, month),
     )
-    for host, (sightings, snapshots, findings, actions) in merge_by_host(*streams):
-        item = HostMonth(host=host, sightings=sightings, findings=findings, actions=actions, month_start=start)
-        for snapshot in snapshots:
-            item.history.append(sample_of(snapshot))
-            if snapshot.collected_at >= start:
-                item.facts, item.facts_at = snapshot.facts, snapshot.collected_at
+    for host, (sightings, samples, latest, findings, actions) in merge_by_host(*streams):
+        item = HostMonth(host=host, sightings=sightings, findings=findings, actions=actions, month_start=start,
+                         history=[sample_of(sample) for sample in samples])
+        if latest:
+            item.facts, item.facts_at = latest[-1].facts, latest[-1].collected_at
         yield item

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from tripod.models import AREAS, Finding
+from tripod.models import AREAS
 from tripod.report import scoring
-from tripod.report.gather import HostMonth
+from tripod.report.gather import FindingRow, HostMonth
 from tripod.report.period import days_between, parse_date, parse_time
 from tripod.report.trends import days_to_full, pending_ages
 from tripod.report.waivers import WaiverBook
@@ -38,9 +38,10 @@ def os_name(facts: Mapping[str, Any] | None) -> str | None:
     return " ".join(part for part in (name, version) if part) or None
 
 
-def finding_row(finding: Finding, book: WaiverBook, as_of: datetime) -> dict[str, Any]:
+def finding_row(finding: FindingRow, book: WaiverBook, as_of: datetime) -> dict[str, Any]:
     """The finding with its effective status: a waiver expired by the report date counts as a fail."""
-    row = {"check_id": finding.check_id, "area": finding.area, "title": finding.title, "severity": finding.severity,
+    row: dict[str, Any] = {
+           "check_id": finding.check_id, "area": finding.area, "title": finding.title, "severity": finding.severity,
            "status": finding.status, "effective_status": finding.status, "evidence": finding.evidence,
            "remediation": finding.remediation, "time": finding.time, "waiver": None}
     if finding.waiver:
@@ -57,17 +58,23 @@ def finding_row(finding: Finding, book: WaiverBook, as_of: datetime) -> dict[str
     return row
 
 
-def _counts(rows: list[dict[str, Any]], area: str | None = None) -> dict[str, int]:
-    counts = scoring.empty_counts()
+def _area_counts(rows: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Counts by effective status: overall, and per area (in AREAS order), in one pass."""
+    overall = scoring.empty_counts()
+    by_area: dict[str, dict[str, int]] = {}
     for row in rows:
-        if area is None or row["area"] == area:
-            counts[row["effective_status"]] += 1
-    return counts
+        status = row["effective_status"]
+        overall[status] += 1
+        area = by_area.get(row["area"])
+        if area is None:
+            area = by_area[row["area"]] = scoring.empty_counts()
+        area[status] += 1
+    return overall, {name: by_area[name] for name in AREAS if name in by_area}
 
 
 def _patching(item: HostMonth, facts: Mapping[str, Any]) -> dict[str, Any]:
     patches = facts.get("patches") or {}
-    pending = patches.get("pending") if isinstance(patches.get("pending"), list) else []
+    pending: list[Any] = patches["pending"] if isinstance(patches.get("pending"), list) else []
     assessed = patches.get("security_count") is not None
     last_upgrade = patches.get("last_upgrade")
     ages = pending_ages(item.history)
@@ -144,20 +151,18 @@ def host_report(item: HostMonth, book: WaiverBook, as_of: datetime) -> dict[str,
     }
     if not item.has_data:
         last = item.month_sightings[-1] if item.month_sightings else None
-        reason = (f"in {len(item.month_sightings)} run(s) this month, last {last.status}: {last.message or 'no message'}"
+        reason = (f"in {len(item.month_sightings)} run(s) this month, last {last.status}: "
+                  f"{last.message or 'no message'}"
                   if last else "not seen in any run this month")
         return {**base, "has_data": False, "band": scoring.NO_DATA, "score": None, "silent_reason": reason,
                 "counts": scoring.empty_counts(), "areas": {}, "findings": []}
-    rows = sorted((finding_row(f, book, as_of) for f in item.findings),
-                  key=lambda r: (AREAS.index(r["area"]) if r["area"] in AREAS else 9, r["check_id"]))
-    counts = _counts(rows)
+    rows = sorted((finding_row(f, book, as_of) for f in item.findings), key=_area_order)
+    counts, by_area = _area_counts(rows)
     score = scoring.percent(counts)
     areas = {}
-    for area in AREAS:
-        area_counts = _counts(rows, area)
-        if any(area_counts.values()):
-            area_score = scoring.percent(area_counts)
-            areas[area] = {"score": area_score, "band": scoring.band(area_score), "counts": area_counts}
+    for area, area_counts in by_area.items():
+        area_score = scoring.percent(area_counts)
+        areas[area] = {"score": area_score, "band": scoring.band(area_score), "counts": area_counts}
     facts = item.facts or {}
     report = {**base, "has_data": True, "score": score, "band": scoring.band(score), "counts": counts, "areas": areas,
               "facts_at": item.facts_at, "os": os_name(facts), "os_family": facts.get("os_family"), "findings": rows}
@@ -170,5 +175,13 @@ def host_report(item: HostMonth, book: WaiverBook, as_of: datetime) -> dict[str,
         report["fact_errors"] = [dict(e) for e in facts.get("errors") or [] if isinstance(e, dict)]
     else:
         report["facts_missing"] = "no compliance facts recorded this month (findings only)"
-    report["actions"] = [a.to_dict() for a in item.actions]
+    report["actions"] = [{"area": a.area, "kind": a.kind, "detail": a.detail, "bytes": a.bytes, "changed": a.changed,
+                          "time": a.time} for a in item.actions]
     return report
+
+
+_AREA_RANK = {area: rank for rank, area in enumerate(AREAS)}
+
+
+def _area_order(row: dict[str, Any]) -> tuple[int, str]:
+    return _AREA_RANK.get(row["area"], len(AREAS)), row["check_id"]

@@ -8,8 +8,8 @@ format it; they compute nothing.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from tripod.models import AREAS, format_time
 from tripod.report import scoring
@@ -25,6 +25,12 @@ from tripod.store.records import add_months, month_bounds
 REPORT_SCHEMA = "tripod.report.monthly/1"
 
 
+class Section(Protocol):
+    def add(self, host: dict[str, Any]) -> None: ...
+
+    def result(self) -> dict[str, Any]: ...
+
+
 class _Scores:
     """Counts by status per area and per tier, for the scorecard."""
 
@@ -34,9 +40,17 @@ class _Scores:
         self.tiers: dict[str, dict[str, int]] = {}
 
     def add(self, area: str, tier: str | None, counts: dict[str, int]) -> None:
-        scoring.add_counts(self.overall, counts)
-        scoring.add_counts(self.areas.setdefault(area, scoring.empty_counts()), counts)
-        scoring.add_counts(self.tiers.setdefault(tier or "unknown", scoring.empty_counts()), counts)
+        area_total = self.areas.get(area)
+        if area_total is None:
+            area_total = self.areas[area] = scoring.empty_counts()
+        tier_total = self.tiers.get(tier or "unknown")
+        if tier_total is None:
+            tier_total = self.tiers[tier or "unknown"] = scoring.empty_counts()
+        for status, count in counts.items():
+            if count:
+                self.overall[status] += count
+                area_total[status] += count
+                tier_total[status] += count
 
 
 def previous_scores(store: EvidenceStore, client: str, month: str, tiers: dict[str, str | None],
@@ -97,13 +111,13 @@ def build_monthly(store: EvidenceStore, client: str, month: str, *, now: datetim
     findings' waiver references say. `tiers`: only hosts in these tiers at the end of the
     month (the engineer review covers SRP Server hosts only).
     """
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     period = month_period(month)
     as_of = period.as_of(now)
     previous_month = add_months(month, -1)
     book = WaiverBook(waivers)
     scores = _Scores()
-    sections = {"patching": Patching(), "hardening": Hardening(), "health": Health(),
+    sections: dict[str, Section] = {"patching": Patching(), "hardening": Hardening(), "health": Health(),
                 "housekeeping": Housekeeping(), "lifecycle": Lifecycle()}
     hosts: list[dict[str, Any]] = []
     previous_tiers: dict[str, str | None] = {}

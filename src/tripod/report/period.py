@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from tripod.errors import InputError
 from tripod.store.records import add_months, month_bounds
@@ -24,7 +24,7 @@ def parse_month(text: str, option: str = "--month") -> str:
 def parse_time(value: str) -> datetime:
     """An ISO 8601 time from the store (UTC, `Z`) as an aware datetime."""
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Period:
     def as_of(self, now: datetime) -> datetime:
         """The moment the report speaks of: the end of the period, or `now` while it runs."""
         end = parse_time(self.end) - timedelta(seconds=1)
-        return min(end, now.astimezone(timezone.utc))
+        return min(end, now.astimezone(UTC))
 
 
 def month_period(month: str) -> Period:

@@ -138,21 +138,28 @@ def host_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
         }
 
 
-def finding_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
+def finding_rows(report: dict[str, Any]) -> Iterable[tuple[Any, ...]]:
+    """One row per finding, in FINDING_COLUMNS order."""
+    own = FINDING_COLUMNS[2:11]
     for host in report["hosts"]:
+        name, tier = host["host"], host["tier"]
         for row in host["findings"]:
-            waiver = row["waiver"] or {}
-            yield {"host": host["host"], "tier": host["tier"], **{k: row[k] for k in FINDING_COLUMNS[2:11]},
-                   "waiver": waiver.get("reference"), "waiver_owner": waiver.get("owner"),
-                   "waiver_expires": waiver.get("expires"), "waiver_state": waiver.get("state")}
+            waiver = row["waiver"]
+            extra = (waiver["reference"], waiver["owner"], waiver["expires"], waiver["state"]) if waiver else _NO_WAIVER
+            yield (name, tier, *[row[k] for k in own], *extra)
 
 
-def _write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> None:
+_NO_WAIVER = (None, None, None, None)
+
+
+def _write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[dict[str, Any] | tuple[Any, ...]]) -> None:
+    """A CSV file with a header; None is written as an empty field."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="raise")
-        writer.writeheader()
+        writer = csv.writer(handle)
+        writer.writerow(columns)
         for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            values = [row[c] for c in columns] if isinstance(row, dict) else row
+            writer.writerow(["" if v is None else v for v in values])
 
 
 def base_name(report: dict[str, Any]) -> str:
@@ -179,7 +186,7 @@ def write_report(report: dict[str, Any], out_dir: Path, formats: Iterable[str]) 
             written.append(path)
         elif fmt == "json":
             path = out_dir / f"{name}.json"
-            path.write_text(json.dumps(report, indent=1, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
+            path.write_text(json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
             written.append(path)
         elif fmt == "csv":
             hosts, findings = out_dir / f"{name}-hosts.csv", out_dir / f"{name}-findings.csv"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tripod.models import format_time
@@ -113,7 +113,7 @@ def review_digest(review: dict[str, Any]) -> str:
 def build_review(store: EvidenceStore, client: str, half: str, *, now: datetime | None = None,
                  waivers: Iterable[Waiver] = ()) -> dict[str, Any]:
     """The engineer review of `client` for `half` (YYYY-H1 or YYYY-H2)."""
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     period = half_period(half)
     waiver_list = list(waivers)
     monthly: dict[str, dict[str, Any] | None] = {}

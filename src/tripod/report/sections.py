@@ -58,7 +58,8 @@ class Patching:
         self.other_total += patching["other_pending"] or 0
         self.by_severity.update(patching["security_by_severity"])
         self.reboots_pending += int(bool(patching["reboot_required"]))
-        self.excluded += [{"host": name, "package": package, "source": "held on the host"} for package in patching["held"]]
+        self.excluded += [{"host": name, "package": package, "source": "held on the host"}
+                          for package in patching["held"]]
         oldest = patching["oldest_pending"]
         if oldest and (self.oldest is None or oldest["age_days"] > self.oldest["age_days"]):
             self.oldest = {"host": name, **oldest}
@@ -114,7 +115,8 @@ class Hardening:
             self.hosts.append({"host": host["host"], **area})
 
     def result(self) -> dict[str, Any]:
-        top = sorted(self.failed.values(), key=lambda e: (-SEVERITY_RANK[e["severity"]], -len(e["hosts"]), e["check_id"]))
+        top = sorted(self.failed.values(),
+                     key=lambda e: (-SEVERITY_RANK[e["severity"]], -len(e["hosts"]), e["check_id"]))
         waivers = sorted(self.waivers, key=lambda w: (w["days_left"] is None, w["days_left"] or 0, w["host"]))
         return {
             "counts": self.counts,
@@ -127,6 +129,9 @@ class Hardening:
             "waivers_expiring": sum(1 for w in waivers if w["state"] == "expiring"),
             "waivers_expired": sum(1 for w in waivers if w["state"] == "expired"),
         }
+
+
+SEVERITIES_WORST_FIRST = tuple(sorted(SEVERITY_RANK, key=lambda name: -SEVERITY_RANK[name]))
 
 
 class Health:
@@ -155,8 +160,7 @@ class Health:
 
     def result(self) -> dict[str, Any]:
         return {
-            "findings_by_severity": {s: self.by_severity.get(s, 0) for s in sorted(SEVERITY_RANK, key=SEVERITY_RANK.get,
-                                                                                    reverse=True)},
+            "findings_by_severity": {s: self.by_severity.get(s, 0) for s in SEVERITIES_WORST_FIRST},
             "failing": sorted(self.failing, key=lambda f: (-SEVERITY_RANK[f["severity"]], f["host"], f["check_id"])),
             "fullest_filesystems": self.filesystems,
             "certificates_expiring": sorted(self.certificates, key=lambda c: (c["days_left"], c["host"])),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tripod.errors import InputError
@@ -35,7 +35,7 @@ def sign_review(store: EvidenceStore, client: str, half: str, engineer: str, not
     """Record the sign-off with a digest of the review's current figures."""
     if not engineer.strip():
         raise InputError("--engineer: must name the engineer who signs")
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     review = build_review(store, client, half, now=now)
     if review["period"]["latest_month"] is None:
         raise InputError(f"--half {half}: the store has no SRP Server data for {client} in that half year")

@@ -60,9 +60,10 @@ def pending_ages(history: Sequence[Sample]) -> list[PendingAge]:
     if not history or history[-1].pending_security is None:
         return []
     latest = history[-1]
+    pending = latest.pending_security or frozenset()
     now = parse_time(latest.collected_at)
     ages = []
-    for name in sorted(latest.pending_security):
+    for name in sorted(pending):
         first = latest.collected_at
         reached_start = True
         for sample in reversed(history[:-1]):

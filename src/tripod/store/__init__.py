@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from tripod.models import Action, Finding
 from tripod.paths import data_dir
@@ -33,7 +34,7 @@ from tripod.store.records import (
     RunInfo,
     host_status,
 )
-from tripod.store.reporting import HostSighting, RecurringFailure, SignOff
+from tripod.store.reporting import FactSample, HostSighting, RecurringFailure, SignOff
 
 __all__ = [
     "HOST_STATUSES",
@@ -159,11 +160,17 @@ class EvidenceStore:
     def host_sightings(self, client: str, start: str, end: str) -> Iterator[HostSighting]:
         return reporting.host_sightings(self._conn, client, start, end)
 
-    def fact_history(self, client: str, start: str, end: str) -> Iterator[FactSnapshot]:
-        return reporting.fact_history(self._conn, client, start, end)
-
     def recurring_failures(self, client: str, start: str, end: str, min_months: int = 2) -> list[RecurringFailure]:
         return reporting.recurring_failures(self._conn, client, start, end, min_months)
+
+    def latest_report_facts(self, client: str, start: str, end: str) -> Iterator[FactSnapshot]:
+        return reporting.latest_report_facts(self._conn, client, start, end)
+
+    def fact_samples(self, client: str, start: str, end: str) -> Iterator[FactSample]:
+        return reporting.fact_samples(self._conn, client, start, end)
+
+    def latest_findings(self, client: str, start: str, end: str) -> Iterator[tuple[Any, ...]]:
+        return reporting.latest_findings(self._conn, client, start, end)
 
     def month_status_counts(self, client: str, start: str, end: str) -> Iterator[tuple[str, str, str, str | None, int]]:
         return reporting.month_status_counts(self._conn, client, start, end)

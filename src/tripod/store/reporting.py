@@ -10,6 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from tripod.store.records import FactSnapshot
 from tripod.store.sqlite import transaction
@@ -63,15 +64,81 @@ def host_sightings(conn: sqlite3.Connection, client: str, start: str, end: str) 
         yield HostSighting(*row)
 
 
-def fact_history(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[FactSnapshot]:
-    """The client's fact snapshots collected in [start, end), by host and time (oldest first)."""
+#: The parts of a compliance-facts snapshot that reports read (dotted paths).
+REPORT_FACT_PATHS: tuple[str, ...] = ("os_family", "identity", "lifecycle", "patches", "capacity.filesystems",
+                                      "certificates", "backups", "errors")
+
+
+@dataclass(frozen=True, slots=True)
+class FactSample:
+    """What trends need from one snapshot: filesystem usage and the pending security updates."""
+
+    host: str
+    collected_at: str
+    filesystems: list[dict[str, Any]]
+    security_count: int | None
+    pending_security: list[str]
+
+
+def _nest(paths: tuple[str, ...], values: list[object]) -> dict[str, object]:
+    facts: dict[str, object] = {}
+    for path, value in zip(paths, values, strict=True):
+        *parents, leaf = path.split(".")
+        target = facts
+        for parent in parents:
+            target = target.setdefault(parent, {})  # type: ignore[assignment]
+        target[leaf] = value  # type: ignore[index]
+    return facts
+
+
+# SQLite's JSON functions do the extraction in C, so a report parses a few hundred bytes per
+# snapshot instead of the whole document. (A PostgreSQL store would use jsonb operators here.)
+
+def latest_report_facts(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[FactSnapshot]:
+    """Each host's newest snapshot collected in [start, end), reduced to REPORT_FACT_PATHS, by host."""
+    extract = ", ".join(f"json_extract(facts, '$.{path}')" for path in REPORT_FACT_PATHS)
+    sql = f"""
+        SELECT run_id, host, client, collected_at, json_array({extract}) FROM (
+            SELECT run_id, host, client, collected_at, facts,
+                   ROW_NUMBER() OVER (PARTITION BY host ORDER BY collected_at DESC, id DESC) AS rn
+            FROM fact_snapshots WHERE client = ? AND collected_at >= ? AND collected_at < ?
+        ) AS ranked
+        WHERE rn = 1
+        ORDER BY host
+    """
+    for row in conn.execute(sql, (client, start, end)):
+        yield FactSnapshot(run_id=row[0], host=row[1], client=row[2], collected_at=row[3],
+                           facts=_nest(REPORT_FACT_PATHS, json.loads(row[4])))
+
+
+def fact_samples(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[FactSample]:
+    """Every snapshot of the client collected in [start, end), reduced to what trends need, by host and time."""
     sql = """
-        SELECT run_id, host, client, collected_at, facts FROM fact_snapshots
-        WHERE client = ? AND collected_at >= ? AND collected_at < ?
+        SELECT host, collected_at,
+               COALESCE(json_extract(facts, '$.capacity.filesystems'), '[]'),
+               json_extract(facts, '$.patches.security_count'),
+               (SELECT json_group_array(json_extract(value, '$.name')) FROM json_each(facts, '$.patches.pending')
+                WHERE json_extract(value, '$.security'))
+        FROM fact_snapshots WHERE client = ? AND collected_at >= ? AND collected_at < ?
         ORDER BY host, collected_at, id
     """
     for row in conn.execute(sql, (client, start, end)):
-        yield FactSnapshot(run_id=row[0], host=row[1], client=row[2], collected_at=row[3], facts=json.loads(row[4]))
+        yield FactSample(row[0], row[1], json.loads(row[2]), row[3], json.loads(row[4]) if row[4] else [])
+
+
+def latest_findings(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[tuple[Any, ...]]:
+    """Each host's latest result of each check in [start, end) as plain rows, by host and check:
+    (host, area, check_id, title, severity, status, evidence, remediation, waiver, tier, time)."""
+    sql = """
+        SELECT host, area, check_id, title, severity, status, evidence, remediation, waiver, tier, time FROM (
+            SELECT host, area, check_id, title, severity, status, evidence, remediation, waiver, tier, time,
+                   ROW_NUMBER() OVER (PARTITION BY host, check_id ORDER BY time DESC, id DESC) AS rn
+            FROM findings WHERE client = ? AND time >= ? AND time < ?
+        ) AS ranked
+        WHERE rn = 1
+        ORDER BY host, check_id
+    """
+    yield from conn.execute(sql, (client, start, end))
 
 
 def recurring_failures(conn: sqlite3.Connection, client: str, start: str, end: str,
@@ -99,7 +166,8 @@ def recurring_failures(conn: sqlite3.Connection, client: str, start: str, end: s
     return sorted(result, key=lambda r: (-len(r.months), r.host, r.check_id))
 
 
-def month_status_counts(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[tuple[str, str, str, str | None, int]]:
+def month_status_counts(conn: sqlite3.Connection, client: str, start: str,
+                        end: str) -> Iterator[tuple[str, str, str, str | None, int]]:
     """(host, area, status, waiver, count) over each host's latest result of each check in [start, end)."""
     sql = """
         SELECT host, area, status, waiver, COUNT(*) FROM (
@@ -124,7 +192,7 @@ def ticket_rows(conn: sqlite3.Connection, client: str, start: str, end: str) -> 
         ORDER BY opened_at, ticket_id
     """
     names = ("ticket_id", "host", "priority", "desk_tier", "status", "opened_at", "resolved_at")
-    return [dict(zip(names, row)) for row in conn.execute(sql, (client, end, start))]
+    return [dict(zip(names, row, strict=True)) for row in conn.execute(sql, (client, end, start))]
 
 
 def add_signoff(conn: sqlite3.Connection, signoff: SignOff) -> None:

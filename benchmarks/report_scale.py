@@ -1,0 +1,370 @@
+"""Monthly reports at scale: 10,000 hosts x 12 monthly runs across 50 clients, and ansible-cmdb beside it.
+
+1. Builds (once; cached under .cache/report-scale/) a schema-valid evidence store: every host
+   has one audit run per month with a compliance-facts snapshot, ~24 findings and a few actions.
+   Rows are written with executemany in one transaction per client-month. Sampled facts are
+   validated against the compliance-facts JSON schema and sampled findings and actions against
+   the models while building.
+2. In a child process, writes one month's reports (HTML, JSON and CSV) for every client and
+   reports the wall time and the peak RSS of that process (resource.getrusage).
+3. Writes an Ansible JSON fact cache of the first 1,000 hosts (the same hosts, their facts in
+   `setup` form), runs ansible-cmdb on it, runs Tripod's reports on the same 1,000 hosts, and
+   reports the ratio.
+
+    python benchmarks/report_scale.py                       # the full benchmark
+    python benchmarks/report_scale.py --hosts 200 --clients 4 --months 3 --cmdb-hosts 50   # quick
+
+Limits checked (exit 1 when missed): one month's reports for all clients in at most 10 s wall
+and 500 MB RSS (`--max-seconds`, `--max-rss-mb`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import random
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from tripod.checks import CHECKS  # noqa: E402
+from tripod.models import Action, Finding, validate_facts  # noqa: E402
+from tripod.store import EvidenceStore  # noqa: E402
+from tripod.store.records import add_months  # noqa: E402
+from tripod.store.writes import dump_json  # noqa: E402
+
+GENERATOR_VERSION = 1
+TIERS = (("tier_srp_server", 0.6), ("tier_srp_workstation", 0.3), ("tier_scheduled_support", 0.1))
+HARDENING = [(f"TRP-SSH-{n:03d}", f"SSH control {n}", ("high", "medium", "low")[n % 3]) for n in range(1, 11)]
+GIB = 1024 ** 3
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+def _templates() -> dict[str, dict[str, Any]]:
+    linux = json.loads((REPO / "tests/data/linux/debian12-container.json").read_text())
+    settings = linux["security"]["ssh"]["settings"]
+    linux["security"]["ssh"]["settings"] = {k: settings[k] for k in sorted(settings)[:12]}
+    linux["identity"].update(container=False, virtualization="kvm")
+    linux["errors"] = []
+    windows = json.loads((REPO / "tests/data/windows/server2022_pending_security_reboot.json").read_text())
+    return {"linux": linux, "windows": windows}
+
+
+def _facts(template: dict[str, Any], host: str, when: str, rng: random.Random, growth: float, month_index: int,
+           windows: bool) -> dict[str, Any]:
+    facts = copy.deepcopy(template)
+    facts["collected_at"] = when
+    identity = facts["identity"]
+    identity["hostname"] = host
+    identity["fqdn"] = f"{host}.example"
+    identity["hardware"] = {"vendor": "Dell Inc.", "model": "PowerEdge R650", "serial": f"SN{abs(hash(host)) % 10**8}",
+                            "bios_date": f"{2015 + abs(hash(host)) % 10}-0{1 + abs(hash(host)) % 9}-15"}
+    if not windows:
+        size = 200 * GIB
+        used = int(size * min(0.97, 0.2 + growth * month_index + rng.random() * 0.02))
+        facts["capacity"]["filesystems"] = [
+            {"mount": mount, "device": f"/dev/sda{i}", "fstype": "ext4", "size_bytes": fs_size, "used_bytes": fs_used,
+             "free_bytes": fs_size - fs_used, "used_percent": round(100 * fs_used / fs_size, 1),
+             "inodes_total": 10_000_000, "inodes_used": 100_000, "inodes_percent": 1.0}
+            for i, (mount, fs_size, fs_used) in enumerate(
+                (("/", size, used), ("/var", 50 * GIB, int(50 * GIB * 0.4)), ("/boot", GIB, int(GIB * 0.3))), 1)]
+        pending = [{"name": f"lib{n}", "installed": "1.0", "candidate": "1.1", "origin": "bookworm-security/main",
+                    "security": True, "kb": None, "severity": None, "held": False}
+                   for n in range(rng.choice((0, 0, 0, 1, 2, 3)))]
+        facts["patches"].update(pending=pending, security_count=len(pending), other_count=0, held=[],
+                                last_upgrade=when[:8] + "02T03:00:00Z",
+                                reboot_required=bool(pending and rng.random() < .3),
+                                reboot_reasons=[], reboot_required_since=None)
+    return facts
+
+
+def _findings(rng: random.Random, facts: dict[str, Any]) -> list[tuple[str, str, str, str, str, str | None]]:
+    """(area, check_id, title, severity, status, waiver) rows: the real patching and health checks'
+    ids, titles and severities, ten hardening controls, statuses mostly pass."""
+    rows = []
+    security = facts["patches"].get("security_count") or 0
+    for area in ("patching", "health"):
+        for check in CHECKS[area]:
+            if check.check_id == "TRP-PATCH-001":
+                status = "fail" if security else "pass"
+            else:
+                status = rng.choices(("pass", "fail", "error", "not_applicable"), (88, 8, 1, 3))[0]
+            rows.append((area, check.check_id, check.title, check.severity, status, None))
+    for check_id, title, severity in HARDENING:
+        status = rng.choices(("pass", "fail", "not_applicable", "waived", "not_assessed"), (80, 12, 4, 2, 2))[0]
+        waiver = None
+        if status == "waived":
+            waiver = f"W-{check_id[-3:]}; owner=ops; expires=2026-{rng.randint(9, 12):02d}-28"
+        rows.append(("hardening", check_id, title, severity, status, waiver))
+    return rows
+
+
+def _validate_sample(facts: dict[str, Any], findings: list[tuple[Any, ...]], host: str, when: str) -> None:
+    problems = validate_facts(facts)
+    if problems:
+        raise SystemExit(f"generated facts of {host} are not schema-valid: {problems[:3]}")
+    for area, check_id, title, severity, status, waiver in findings:
+        Finding.from_dict({"area": area, "check_id": check_id, "title": title, "severity": severity,
+                           "status": status, "waiver": waiver, "host": host, "time": when})
+    Action.from_dict({"area": "housekeeping", "kind": "space_reclaimed", "detail": "/var/cache/apt", "bytes": 1,
+                      "changed": True, "time": when})
+
+
+def build_store(path: Path, hosts: int, months: list[str], clients: int, seed: int = 7) -> dict[str, Any]:
+    """Write the benchmark store at `path` (a new file); returns what was written."""
+    started = time.perf_counter()
+    tmp = path.with_suffix(".building")
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    EvidenceStore(tmp).close()  # the real schema, by the real migrations
+    conn = sqlite3.connect(tmp, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA synchronous = OFF")
+    templates = _templates()
+    rng = random.Random(seed)
+    per_client = [hosts // clients + (1 if c < hosts % clients else 0) for c in range(clients)]
+    counts = {"runs": 0, "run_hosts": 0, "fact_snapshots": 0, "findings": 0, "actions": 0, "validated_samples": 0}
+    for c, size in enumerate(per_client):
+        client = f"Client {c + 1:02d}"
+        host_info = []
+        for n in range(size):
+            tier = rng.choices([t for t, _ in TIERS], [w for _, w in TIERS])[0]
+            host_info.append((f"c{c + 1:02d}-h{n + 1:04d}", tier, rng.random() < 0.1, rng.random() * 0.05))
+        for m, month in enumerate(months):
+            when = f"{month}-10T02:00:00Z"
+            run_id = f"bench-{c + 1:02d}-{month}"
+            conn.execute("BEGIN")
+            conn.execute("INSERT INTO runs (run_id, playbook, inventory, clients, check_mode, started_at, ended_at,"
+                         " status) VALUES (?, 'audit.yml', '[]', ?, 1, ?, ?, 'ok')",
+                         (run_id, json.dumps([client]), when, when))
+            host_rows, snapshot_rows, finding_rows, action_rows = [], [], [], []
+            for index, (host, tier, windows, growth) in enumerate(host_info):
+                last = m == len(months) - 1
+                if last and index % 100 == 99:  # 1 % stop reporting in the last month
+                    host_rows.append((run_id, host, client, tier, "unreachable", 0, 0, 0, 1, 0, 0, 0,
+                                      "Failed to connect to the host via ssh", when))
+                    continue
+                if last and index % 100 == 42:  # 1 % move tier
+                    tier = "tier_srp_server" if tier != "tier_srp_server" else "tier_srp_workstation"
+                facts = _facts(templates["windows" if windows else "linux"], host, when, rng, growth, m, windows)
+                findings = _findings(rng, facts)
+                if index == 0:
+                    _validate_sample(facts, findings, host, when)
+                    counts["validated_samples"] += 1
+                host_rows.append((run_id, host, client, tier, "ok", 5, 0, 0, 0, 0, 0, 0, None, when))
+                snapshot_rows.append((run_id, host, client, when, dump_json(facts)))
+                finding_rows += [(run_id, host, client, tier, when, area, check_id, title, severity, status,
+                                  f"{check_id} {status}", "", waiver)
+                                 for area, check_id, title, severity, status, waiver in findings]
+                action_rows.append((run_id, host, client, tier, when, "housekeeping", "space_reclaimed",
+                                    "/var/cache/apt", rng.randint(0, 500) * 1024 ** 2, 1))
+                action_rows += [(run_id, host, client, tier, when, "patching", "package_updated", f"lib{k} 1.0 -> 1.1",
+                                 None, 1) for k in range(rng.choice((0, 0, 1, 2)))]
+            conn.executemany("INSERT INTO run_hosts (run_id, host, client, tier, status, ok, changed, failures,"
+                             " unreachable, skipped, rescued, ignored, message, finished_at)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", host_rows)
+            conn.executemany("INSERT INTO fact_snapshots (run_id, host, client, collected_at, facts)"
+                             " VALUES (?, ?, ?, ?, ?)", snapshot_rows)
+            conn.executemany("INSERT INTO findings (run_id, host, client, tier, time, area, check_id, title, severity,"
+                             " status, evidence, remediation, waiver) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             finding_rows)
+            conn.executemany("INSERT INTO actions (run_id, host, client, tier, time, area, kind, detail, bytes,"
+                             " changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", action_rows)
+            conn.execute("COMMIT")
+            counts["runs"] += 1
+            counts["run_hosts"] += len(host_rows)
+            counts["fact_snapshots"] += len(snapshot_rows)
+            counts["findings"] += len(finding_rows)
+            counts["actions"] += len(action_rows)
+    conn.execute("ANALYZE")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    tmp.rename(path)
+    return {**counts, "build_seconds": round(time.perf_counter() - started, 1),
+            "size_mb": round(path.stat().st_size / 1e6, 1)}
+
+
+# -- measuring Tripod's reports (in a child process) ------------------------------------------
+
+def measure(store_path: Path, month: str, out: Path, formats: list[str], clients: list[str] | None,
+            jobs: int) -> dict[str, Any]:
+    """Write the reports (in this process, or `jobs` workers) and report wall, CPU and peak RSS."""
+    from tripod.report.batch import write_monthly_reports
+
+    started, cpu = time.perf_counter(), time.process_time()
+    if clients is None:
+        with EvidenceStore(store_path) as store:
+            clients = store.clients()
+    written = write_monthly_reports(store_path, clients, month, out, formats, jobs=jobs)
+    wall = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers = min(jobs, len(clients)) if jobs > 1 else 0
+    own_mb, child_mb = own.ru_maxrss / 1024, children.ru_maxrss / 1024
+    return {
+        "wall_seconds": round(wall, 2), "jobs": jobs,
+        "cpu_seconds": round(own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime, 2)
+        if workers else round(time.process_time() - cpu, 2),
+        # The peak RSS of this process plus, with workers, the largest worker's times the number of
+        # workers: an upper bound of what the reports held in memory at once.
+        "max_rss_mb": round(own_mb + workers * child_mb, 1), "parent_rss_mb": round(own_mb, 1),
+        "worker_rss_mb": round(child_mb, 1) if workers else None,
+        "clients": len(written), "hosts": sum(w.expected for w in written),
+        "files": sum(len(w.files) for w in written),
+    }
+
+
+def run_child(args: list[str]) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"measuring failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- ansible-cmdb side by side ----------------------------------------------------------------
+
+def _setup_facts(host: str, facts: dict[str, Any]) -> dict[str, Any]:
+    """The host's facts as Ansible's `setup` module would cache them (the keys ansible-cmdb reads)."""
+    identity, capacity = facts["identity"], facts["capacity"]
+    memory = capacity.get("memory") or {}
+    return {
+        "ansible_hostname": host, "ansible_fqdn": identity.get("fqdn"), "ansible_nodename": host,
+        "ansible_distribution": identity.get("distribution"),
+        "ansible_distribution_version": identity.get("distribution_version"),
+        "ansible_distribution_release": identity.get("distribution_codename"),
+        "ansible_os_family": "Debian" if facts["os_family"] == "linux" else "Windows",
+        "ansible_system": "Linux" if facts["os_family"] == "linux" else "Win32NT",
+        "ansible_kernel": identity.get("kernel"), "ansible_architecture": identity.get("architecture"),
+        "ansible_machine": identity.get("architecture"), "ansible_virtualization_type": identity.get("virtualization"),
+        "ansible_virtualization_role": "guest", "ansible_system_vendor": identity["hardware"].get("vendor"),
+        "ansible_product_name": identity["hardware"].get("model"),
+        "ansible_product_serial": identity["hardware"].get("serial"),
+        "ansible_bios_date": identity["hardware"].get("bios_date"),
+        "ansible_uptime_seconds": identity.get("uptime_seconds"),
+        "ansible_memtotal_mb": int((memory.get("total_bytes") or 0) / 2 ** 20),
+        "ansible_memfree_mb": int((memory.get("available_bytes") or 0) / 2 ** 20),
+        "ansible_swaptotal_mb": 0, "ansible_processor_count": 1,
+        "ansible_processor_cores": (capacity.get("load") or {}).get("cores") or 2,
+        "ansible_processor_vcpus": (capacity.get("load") or {}).get("cores") or 2,
+        "ansible_processor": ["0", "GenuineIntel", "Intel(R) Xeon(R)"],
+        "ansible_default_ipv4": {"address": "192.0.2.10", "interface": "eth0", "netmask": "255.255.255.0",
+                                 "gateway": "192.0.2.1", "macaddress": "52:54:00:12:34:56"},
+        "ansible_all_ipv4_addresses": ["192.0.2.10"], "ansible_interfaces": ["lo", "eth0"],
+        "ansible_dns": {"nameservers": ["192.0.2.53"]}, "ansible_devices": {},
+        "ansible_mounts": [{"mount": fs["mount"], "device": fs["device"], "fstype": fs["fstype"],
+                            "size_total": fs["size_bytes"], "size_available": fs["free_bytes"]}
+                           for fs in capacity.get("filesystems") or []],
+        "ansible_date_time": {"iso8601": facts["collected_at"]},
+        "ansible_pkg_mgr": facts["patches"].get("manager"), "ansible_service_mgr": "systemd",
+        "ansible_selinux": {"status": "disabled"}, "ansible_python": {"version": {"major": 3, "minor": 11}},
+        "ansible_env": {}, "ansible_local": {},
+        "tripod_compliance": facts,
+    }
+
+
+def cmdb_compare(store_path: Path, month: str, hosts: int, work: Path) -> dict[str, Any]:
+    """ansible-cmdb on a fact cache of the first `hosts` hosts, then Tripod's HTML reports of the same
+    hosts. ansible-cmdb runs in one process, so Tripod runs in one process here too."""
+    executable = shutil.which("ansible-cmdb", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    if executable is None:
+        return {"skipped": "ansible-cmdb is not installed (pip install ansible-cmdb)"}
+    cache = work / "fact-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    clients: list[str] = []
+    written = 0
+    with EvidenceStore(store_path) as store:
+        for client in store.clients():
+            if written >= hosts:
+                break
+            clients.append(client)
+            for snapshot in store.latest_facts(client):
+                (cache / snapshot.host).write_text(json.dumps(_setup_facts(snapshot.host, snapshot.facts)))
+                written += 1
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with (work / "cmdb.html").open("w") as out:
+        done = subprocess.run([executable, "-f", str(cache)], stdout=out, stderr=subprocess.PIPE, text=True,
+                              env=env, check=False)
+    cmdb_wall = time.perf_counter() - started
+    cmdb_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode != 0:
+        return {"skipped": f"ansible-cmdb failed: {done.stderr[-500:]}"}
+    tripod = run_child(["--measure", str(store_path), "--month", month, "--out", str(work / "tripod-1k"),
+                        "--formats", "html", "--jobs", "1", *sum((["--client", c] for c in clients), [])])
+    return {
+        "hosts": written, "clients": len(clients),
+        "ansible_cmdb_seconds": round(cmdb_wall, 2),
+        "ansible_cmdb_max_rss_mb": round(cmdb_rss / 1024, 1) if cmdb_rss > before else None,
+        "ansible_cmdb_html_mb": round((work / "cmdb.html").stat().st_size / 1e6, 1),
+        "tripod_seconds": tripod["wall_seconds"], "tripod_max_rss_mb": tripod["max_rss_mb"],
+        "ratio_cmdb_over_tripod": round(cmdb_wall / tripod["wall_seconds"], 2) if tripod["wall_seconds"] else None,
+    }
+
+
+# -- main -------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hosts", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--month", default="2026-11", help="the report month (the last of the monthly runs)")
+    parser.add_argument("--formats", default="html,json,csv")
+    parser.add_argument("--cache-dir", type=Path, default=REPO / ".cache" / "report-scale")
+    parser.add_argument("--jobs", type=int, default=2, help="report worker processes (default 2: one per core)")
+    parser.add_argument("--cmdb-hosts", type=int, default=1000)
+    parser.add_argument("--no-cmdb", action="store_true")
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--max-seconds", type=float, default=10.0)
+    parser.add_argument("--max-rss-mb", type=float, default=500.0)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child mode: the store to report on
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--client", action="append", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    formats = [f for f in args.formats.split(",") if f]
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.month, args.out, formats, args.client, args.jobs)))
+        return 0
+
+    months = [add_months(args.month, i - args.months + 1) for i in range(args.months)]
+    args.cache_dir.mkdir(parents=True, exist_ok=True)
+    name = f"store-v{GENERATOR_VERSION}-{args.hosts}h-{args.clients}c-{args.months}m-{args.month}.sqlite"
+    store_path = args.cache_dir / name
+    meta_path = store_path.with_suffix(".json")
+    if args.rebuild or not store_path.is_file() or not meta_path.is_file():
+        store_path.unlink(missing_ok=True)
+        print(f"building {store_path.name} ...", file=sys.stderr)
+        meta_path.write_text(json.dumps(build_store(store_path, args.hosts, months, args.clients)))
+    built = json.loads(meta_path.read_text())
+    out = args.cache_dir / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    result: dict[str, Any] = {"store": built, "machine": {"cpus": os.cpu_count(), "load_1min": os.getloadavg()[0]}}
+    result["reports"] = run_child(["--measure", str(store_path), "--month", args.month, "--out", str(out),
+                                   "--formats", ",".join(formats), "--jobs", str(args.jobs)])
+    if not args.no_cmdb:
+        result["ansible_cmdb"] = cmdb_compare(store_path, args.month, args.cmdb_hosts, args.cache_dir / "cmdb")
+    reports = result["reports"]
+    result["limits"] = {"max_seconds": args.max_seconds, "max_rss_mb": args.max_rss_mb,
+                        "met": reports["wall_seconds"] <= args.max_seconds and reports["max_rss_mb"] <= args.max_rss_mb}
+    print(json.dumps(result, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1) + "\n")
+    return 0 if result["limits"]["met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Every client's monthly report in one go, optionally in parallel worker processes.
+
+Each worker opens its own connection to the store (one per process, as the store requires)
+and writes whole clients, so a worker holds one client's report at a time.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing import get_context
+from pathlib import Path
+
+from tripod.report.monthly import build_monthly
+from tripod.report.render import write_report
+from tripod.store import EvidenceStore
+
+
+@dataclass(frozen=True)
+class Written:
+    client: str
+    score: float | None
+    band: str
+    reporting: int
+    expected: int
+    files: tuple[Path, ...]
+
+
+def _write_clients(store_path: Path, clients: list[str], month: str, out: Path, formats: list[str],
+                   now: datetime | None) -> list[Written]:
+    results = []
+    with EvidenceStore(store_path) as store:
+        for client in clients:
+            report = build_monthly(store, client, month, now=now)
+            files = write_report(report, out, formats)
+            overall, coverage = report["scorecard"]["overall"], report["coverage"]
+            results.append(Written(client, overall["score"], overall["band"], coverage["reporting"],
+                                   coverage["expected"], tuple(files)))
+    return results
+
+
+def write_monthly_reports(store_path: Path, clients: list[str], month: str, out: Path, formats: list[str], *,
+                          jobs: int = 1, now: datetime | None = None) -> list[Written]:
+    """Write `month`'s report of each client; with jobs > 1, clients are shared among that many processes."""
+    if jobs <= 1 or len(clients) <= 1:
+        return _write_clients(store_path, clients, month, out, formats, now)
+    jobs = min(jobs, len(clients))
+    shares = [clients[i::jobs] for i in range(jobs)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_write_clients, store_path, share, month, out, formats, now) for share in shares]
+        done = {w.client: w for future in futures for w in future.result()}
+    return [done[client] for client in clients]
