@@ -118,8 +118,13 @@ def sample_of(sample: FactSample) -> Sample:
 
 
 def _tagged(stream: Iterable[Any], tag: int) -> Iterator[tuple[str, int, Any]]:
+    previous = ""
     for item in stream:
-        yield item.host, tag, item
+        host = item.host
+        if host < previous:
+            raise RuntimeError(f"evidence store stream {tag} is not ordered by host ({previous!r} before {host!r})")
+        previous = host
+        yield host, tag, item
 
 
 def merge_by_host(*streams: Iterable[Any]) -> Iterator[tuple[str, list[list[Any]]]]:

@@ -39,18 +39,28 @@ class _Scores:
         self.areas: dict[str, dict[str, int]] = {}
         self.tiers: dict[str, dict[str, int]] = {}
 
-    def add(self, area: str, tier: str | None, counts: dict[str, int]) -> None:
+    def _totals(self, area: str, tier: str | None) -> tuple[dict[str, int], dict[str, int]]:
         area_total = self.areas.get(area)
         if area_total is None:
             area_total = self.areas[area] = scoring.empty_counts()
         tier_total = self.tiers.get(tier or "unknown")
         if tier_total is None:
             tier_total = self.tiers[tier or "unknown"] = scoring.empty_counts()
+        return area_total, tier_total
+
+    def add(self, area: str, tier: str | None, counts: dict[str, int]) -> None:
+        area_total, tier_total = self._totals(area, tier)
         for status, count in counts.items():
             if count:
                 self.overall[status] += count
                 area_total[status] += count
                 tier_total[status] += count
+
+    def add_one(self, area: str, tier: str | None, status: str, count: int) -> None:
+        area_total, tier_total = self._totals(area, tier)
+        self.overall[status] += count
+        area_total[status] += count
+        tier_total[status] += count
 
 
 def previous_scores(store: EvidenceStore, client: str, month: str, tiers: dict[str, str | None],
@@ -66,9 +76,7 @@ def previous_scores(store: EvidenceStore, client: str, month: str, tiers: dict[s
         seen = True
         if status == "waived" and waiver and book.lookup(waiver).state(as_of) == "expired":
             status = "fail"
-        counts = scoring.empty_counts()
-        counts[status] = count
-        scores.add(area, tiers.get(host), counts)
+        scores.add_one(area, tiers[host], status, count)
     if not seen:  # raw rows pruned: the rolled-up monthly summaries keep the counts
         for summary in store.monthly_summaries(client, month):
             if summary.host not in tiers:

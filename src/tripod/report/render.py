@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from tripod.report import charts
+from tripod.models import STATUSES
 from tripod.report.hosts import tier_label
 from tripod.report.period import parse_time
 
@@ -69,11 +70,39 @@ def month_name(month: str) -> str:
     return f"{_month_names[int(month[5:7])]} {month[:4]}"
 
 
+@lru_cache(maxsize=64)
+def _band(name: str) -> Markup:
+    return Markup(f'<span class="band band-{escape(name.replace(" ", "-"))}">{escape(name)}</span>')
+
+
+@lru_cache(maxsize=64)
+def _sev(name: str) -> Markup:
+    return Markup(f'<span class="sev sev-{escape(name)}">{escape(name)}</span>')
+
+
+def _counts_cells(counts: dict[str, int]) -> Markup:
+    return Markup("".join(f'<td class="num">{int(counts[status])}</td>' for status in STATUSES))
+
+
+class _Environment(Environment):
+    """Looks a dictionary's keys up first: `host.score` is `host["score"]` (reports are plain data),
+    which is most of the rendering time for large reports."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("tripod.report", "templates"), autoescape=select_autoescape(["j2", "html"]),
+    env = _Environment(loader=PackageLoader("tripod.report", "templates"), autoescape=select_autoescape(["j2", "html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pct=_pct, dash=_dash, size=_size, size_rate=_size_rate, stamp=_stamp, day=_day, hours=_hours)
+    env.filters.update(pct=_pct, dash=_dash, size=_size, size_rate=_size_rate, stamp=_stamp, day=_day, hours=_hours,
+                       band=_band, sev=_sev, counts_cells=_counts_cells)
     env.globals.update(month_name=month_name, tier_label=tier_label, charts=charts)
     return env
 
@@ -95,7 +124,9 @@ def render_html(report: dict[str, Any]) -> str:
             trend_series=series, trend_areas=areas)
     card = report["scorecard"]
     area_rows = [(name.capitalize(), a["score"], a["previous_score"], a["band"]) for name, a in card["areas"].items()]
-    return environment().get_template("monthly.html.j2").render(report=report, css=stylesheet(), area_rows=area_rows)
+    attention = {h["host"]: [f for f in h["findings"] if f["effective_status"] != "pass"] for h in report["hosts"]}
+    return environment().get_template("monthly.html.j2").render(report=report, css=stylesheet(), area_rows=area_rows,
+                                                                attention=attention)
 
 
 def write_pdf(html: str, path: Path) -> None:

@@ -150,15 +150,20 @@ class Health:
                 self.failing.append({"host": name, "check_id": row["check_id"], "title": row["title"],
                                      "severity": row["severity"], "status": row["effective_status"],
                                      "evidence": row["evidence"]})
-        self.filesystems += [{"host": name, **fs} for fs in host.get("filesystems", [])]
-        self.filesystems = sorted(self.filesystems, key=lambda f: (-f["used_percent"], f["host"], f["mount"]))
-        del self.filesystems[FULLEST_FILESYSTEMS:]
+        self.filesystems += [{"host": name, **fs} for fs in host.get("filesystems", [])[:FULLEST_FILESYSTEMS]]
+        if len(self.filesystems) > 20 * FULLEST_FILESYSTEMS:
+            self._keep_fullest()
         self.certificates += [{"host": name, **c} for c in host.get("certificates", [])
                               if c.get("days_left") is not None and c["days_left"] < CERTIFICATE_WINDOW_DAYS]
         self.backups += [{"host": name, **b} for b in host.get("backups", [])
                          if not b.get("exists") or (b.get("age_hours") or 0) > BACKUP_MAX_AGE_HOURS]
 
+    def _keep_fullest(self) -> None:
+        self.filesystems.sort(key=lambda f: (-f["used_percent"], f["host"], f["mount"]))
+        del self.filesystems[FULLEST_FILESYSTEMS:]
+
     def result(self) -> dict[str, Any]:
+        self._keep_fullest()
         return {
             "findings_by_severity": {s: self.by_severity.get(s, 0) for s in SEVERITIES_WORST_FIRST},
             "failing": sorted(self.failing, key=lambda f: (-SEVERITY_RANK[f["severity"]], f["host"], f["check_id"])),

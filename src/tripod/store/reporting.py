@@ -52,6 +52,13 @@ class SignOff:
     review_digest: str | None
 
 
+def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+    """Plain tuples (the store's connection makes sqlite3.Row objects, slower to build and read)."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(sql, params)
+
+
 def host_sightings(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[HostSighting]:
     """The client's host rows of runs that finished in [start, end), by host and time."""
     sql = """
@@ -60,7 +67,7 @@ def host_sightings(conn: sqlite3.Connection, client: str, start: str, end: str) 
         WHERE h.client = ? AND h.finished_at >= ? AND h.finished_at < ?
         ORDER BY h.host, h.finished_at, h.run_id
     """
-    for row in conn.execute(sql, (client, start, end)):
+    for row in _rows(conn, sql, (client, start, end)):
         yield HostSighting(*row)
 
 
@@ -106,7 +113,7 @@ def latest_report_facts(conn: sqlite3.Connection, client: str, start: str, end: 
         WHERE rn = 1
         ORDER BY host
     """
-    for row in conn.execute(sql, (client, start, end)):
+    for row in _rows(conn, sql, (client, start, end)):
         yield FactSnapshot(run_id=row[0], host=row[1], client=row[2], collected_at=row[3],
                            facts=_nest(REPORT_FACT_PATHS, json.loads(row[4])))
 
@@ -114,31 +121,36 @@ def latest_report_facts(conn: sqlite3.Connection, client: str, start: str, end: 
 def fact_samples(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[FactSample]:
     """Every snapshot of the client collected in [start, end), reduced to what trends need, by host and time."""
     sql = """
-        SELECT host, collected_at,
-               COALESCE(json_extract(facts, '$.capacity.filesystems'), '[]'),
-               json_extract(facts, '$.patches.security_count'),
-               (SELECT json_group_array(json_extract(value, '$.name')) FROM json_each(facts, '$.patches.pending')
-                WHERE json_extract(value, '$.security'))
-        FROM fact_snapshots WHERE client = ? AND collected_at >= ? AND collected_at < ?
+        SELECT host, collected_at, COALESCE(json_extract(facts, '$.capacity.filesystems'), '[]'), security_count,
+               CASE WHEN security_count > 0 THEN json_extract(facts, '$.patches.pending') END
+        FROM (SELECT id, host, collected_at, facts, json_extract(facts, '$.patches.security_count') AS security_count
+              FROM fact_snapshots WHERE client = ? AND collected_at >= ? AND collected_at < ?) AS snapshots
         ORDER BY host, collected_at, id
     """
-    for row in conn.execute(sql, (client, start, end)):
-        yield FactSample(row[0], row[1], json.loads(row[2]), row[3], json.loads(row[4]) if row[4] else [])
+    for row in _rows(conn, sql, (client, start, end)):
+        pending = json.loads(row[4]) if row[4] else []
+        names = [str(u.get("name")) for u in pending if isinstance(u, dict) and u.get("security")]
+        yield FactSample(row[0], row[1], json.loads(row[2]), row[3], names)
 
 
 def latest_findings(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[tuple[Any, ...]]:
     """Each host's latest result of each check in [start, end) as plain rows, by host and check:
     (host, area, check_id, title, severity, status, evidence, remediation, waiver, tier, time)."""
+    # The window sorts narrow rows (ids); the wide ones are then fetched by primary key.
     sql = """
-        SELECT host, area, check_id, title, severity, status, evidence, remediation, waiver, tier, time FROM (
-            SELECT host, area, check_id, title, severity, status, evidence, remediation, waiver, tier, time,
-                   ROW_NUMBER() OVER (PARTITION BY host, check_id ORDER BY time DESC, id DESC) AS rn
-            FROM findings WHERE client = ? AND time >= ? AND time < ?
-        ) AS ranked
-        WHERE rn = 1
-        ORDER BY host, check_id
+        SELECT f.host, f.area, f.check_id, f.title, f.severity, f.status, f.evidence, f.remediation, f.waiver,
+               f.tier, f.time
+        FROM (SELECT id FROM (
+                  SELECT id, ROW_NUMBER() OVER (PARTITION BY host, check_id ORDER BY time DESC, id DESC) AS rn
+                  FROM findings WHERE client = ? AND time >= ? AND time < ?
+              ) AS ranked WHERE rn = 1) AS latest
+        JOIN findings f ON f.id = latest.id
     """
-    yield from conn.execute(sql, (client, start, end))
+    # No outer ORDER BY: SQLite emits a window's rows partition by partition, in the PARTITION BY
+    # order (host, check_id), and joins by primary key in that order; a second sort of the wide
+    # rows would double the query's cost. `tripod.report.gather.merge_by_host` checks the order
+    # and fails loudly if that ever changes.
+    yield from _rows(conn, sql, (client, start, end))
 
 
 def recurring_failures(conn: sqlite3.Connection, client: str, start: str, end: str,
@@ -168,7 +180,8 @@ def recurring_failures(conn: sqlite3.Connection, client: str, start: str, end: s
 
 def month_status_counts(conn: sqlite3.Connection, client: str, start: str,
                         end: str) -> Iterator[tuple[str, str, str, str | None, int]]:
-    """(host, area, status, waiver, count) over each host's latest result of each check in [start, end)."""
+    """(host, area, status, waiver, count) over each host's latest result of each check in [start, end),
+    in no particular order."""
     sql = """
         SELECT host, area, status, waiver, COUNT(*) FROM (
             SELECT host, area, status, waiver,
@@ -177,10 +190,8 @@ def month_status_counts(conn: sqlite3.Connection, client: str, start: str,
         ) AS ranked
         WHERE rn = 1
         GROUP BY host, area, status, waiver
-        ORDER BY host
     """
-    for row in conn.execute(sql, (client, start, end)):
-        yield row[0], row[1], row[2], row[3], row[4]
+    yield from _rows(conn, sql, (client, start, end))
 
 
 def ticket_rows(conn: sqlite3.Connection, client: str, start: str, end: str) -> list[dict[str, object]]:
