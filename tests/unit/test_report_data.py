@@ -220,7 +220,15 @@ def test_days_to_full_from_history(report):
     assert web_root["history_points"] == 3
     assert web_root["days_to_full"] == int(web_root["free_bytes"] / slope)
     ws_root = next(fs for fs in report["health"]["fullest_filesystems"] if (fs["host"], fs["mount"]) == ("ws01", "/"))
-    assert ws_root["days_to_full"] is None  # not growing
+    assert ws_root["days_to_full"] is None and ws_root["projection_note"] == "not growing"
+    assert web_root["projection_note"] is None
+
+
+def test_no_projection_from_a_single_snapshot(store_path):
+    with EvidenceStore(store_path) as store:
+        globex = build_monthly(store, "Globex", fx.MONTH, now=NOW)
+    [root] = globex["health"]["fullest_filesystems"]
+    assert (root["history_points"], root["days_to_full"], root["projection_note"]) == (1, None, "too little history")
 
 
 def test_health_certificates_and_backups(report):

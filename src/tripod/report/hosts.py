@@ -118,7 +118,8 @@ def _filesystems(item: HostMonth, facts: Mapping[str, Any]) -> list[dict[str, An
         rows.append({"mount": fs["mount"], "fstype": fs.get("fstype"), "used_percent": fs["used_percent"],
                      "size_bytes": fs.get("size_bytes"), "free_bytes": fs.get("free_bytes"),
                      "growth_bytes_per_day": projection.growth_bytes_per_day,
-                     "days_to_full": projection.days_to_full, "history_points": projection.points})
+                     "days_to_full": projection.days_to_full, "projection_note": projection.note,
+                     "history_points": projection.points, "history_days": projection.span_days})
     return sorted(rows, key=lambda r: (-r["used_percent"], r["mount"]))
 
 

@@ -17,8 +17,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from tripod.report import charts
 from tripod.models import STATUSES
+from tripod.report import charts
 from tripod.report.hosts import tier_label
 from tripod.report.period import parse_time
 

@@ -23,6 +23,13 @@ class Projection:
     growth_bytes_per_day: float | None
     days_to_full: int | None  # None: not growing, or not enough history
 
+    @property
+    def note(self) -> str | None:
+        """Why there is no projection: `too little history` or `not growing`; None when there is one."""
+        if self.days_to_full is not None:
+            return None
+        return "too little history" if self.growth_bytes_per_day is None else "not growing"
+
 
 def days_to_full(history: Sequence[Sample], mount: str, free_bytes: int | None) -> Projection:
     """Project when `mount` fills: fit used bytes over time, then free bytes / growth per day.
@@ -42,7 +49,7 @@ def days_to_full(history: Sequence[Sample], mount: str, free_bytes: int | None) 
     denominator = sum((x - mean_x) ** 2 for x, _ in points)
     slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / denominator
     if slope <= 0 or free_bytes is None:
-        return Projection(len(points), round(span, 2), round(slope, 1), None)
+        return Projection(len(points), round(span, 2), round(slope, 1), None)  # free space unknown: no projection
     return Projection(len(points), round(span, 2), round(slope, 1), int(free_bytes / slope))
 
 
