@@ -300,3 +300,16 @@ def test_merge_by_host_groups_streams_and_refuses_unordered_input():
     assert merged == [("a", [[1, 2], []]), ("b", [[], [4]]), ("c", [[3], [5]])]
     with pytest.raises(RuntimeError, match="not ordered by host"):
         list(merge_by_host([Row(host="b"), Row(host="a")]))
+
+
+def test_pending_age_prefers_an_earlier_first_seen_the_facts_carry():
+    from tripod.report.gather import Sample
+    from tripod.report.trends import pending_ages
+
+    history = [Sample("2026-10-10T02:00:00Z", {}, frozenset({"openssl"})),
+               Sample("2026-11-10T02:00:00Z", {}, frozenset({"openssl", "libc6"}))]
+    ages = {a.name: a for a in pending_ages(history)}
+    assert (ages["openssl"].age_days, ages["openssl"].at_least, ages["libc6"].age_days) == (31, True, 0)
+    ages = {a.name: a for a in pending_ages(history, {"openssl": "2026-09-01T00:00:00Z"})}
+    assert (ages["openssl"].first_seen, ages["openssl"].age_days, ages["openssl"].at_least) == (
+        "2026-09-01T00:00:00Z", 70, False)

@@ -77,7 +77,9 @@ def _patching(item: HostMonth, facts: Mapping[str, Any]) -> dict[str, Any]:
     pending: list[Any] = patches["pending"] if isinstance(patches.get("pending"), list) else []
     assessed = patches.get("security_count") is not None
     last_upgrade = patches.get("last_upgrade")
-    ages = pending_ages(item.history)
+    recorded = {str(u.get("name")): u["first_seen"] for u in pending
+                if isinstance(u, dict) and u.get("security") and isinstance(u.get("first_seen"), str)}
+    ages = pending_ages(item.history, recorded)
     oldest = ages[0] if ages else None
     return {
         "assessed": assessed,

@@ -3,7 +3,7 @@ updates have been waiting."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tripod.report.gather import Sample
@@ -61,9 +61,12 @@ class PendingAge:
     at_least: bool  # pending since before the history the report reads
 
 
-def pending_ages(history: Sequence[Sample]) -> list[PendingAge]:
+def pending_ages(history: Sequence[Sample], recorded: Mapping[str, str] | None = None) -> list[PendingAge]:
     """For each security update pending in the latest sample: since when it has been pending
-    without a break (walking back over the samples), oldest first."""
+    without a break (walking back over the samples), oldest first.
+
+    `recorded`: first-seen times the facts themselves carry (`patches.pending[].first_seen`, as
+    the patching role records them from the whole history); an earlier one wins."""
     if not history or history[-1].pending_security is None:
         return []
     latest = history[-1]
@@ -80,5 +83,8 @@ def pending_ages(history: Sequence[Sample]) -> list[PendingAge]:
                 reached_start = False
                 break
             first = sample.collected_at
+        known = (recorded or {}).get(name)
+        if known and known < first:
+            first, reached_start = known, False
         ages.append(PendingAge(name, first, (now - parse_time(first)).days, reached_start))
     return sorted(ages, key=lambda a: (-a.age_days, a.name))
