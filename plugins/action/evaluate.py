@@ -30,6 +30,10 @@ class ActionModule(ControllerAction):
         unknown = [area for area in args["areas"] if area not in CHECKS]
         if unknown:
             raise AnsibleActionFail(f"unknown area(s) {', '.join(unknown)}; known: {', '.join(CHECKS)}")
+        if "patching" in args["areas"]:  # how long security updates have waited, from the evidence store
+            from tripod.patching.history import with_first_seen
+
+            facts = with_first_seen(facts, task_vars.get("inventory_hostname", ""), task_vars.get("tripod_client"))
         findings = evaluate(facts, policy, args["areas"])
         counts = {}
         for finding in findings:

@@ -13,10 +13,18 @@ def _security_updates(facts: Mapping[str, Any], policy: Mapping[str, Any], now: 
     security = [u for u in patches["pending"] if u.get("security")]
     if not security:
         return passed("no security updates pending")
-    # How long each update has waited (critical past patch.security_grace_days) needs the
-    # history of earlier runs; the patching role judges that from the evidence store.
     names = listing([f"{u['name']} {u.get('candidate') or ''}".strip() for u in security])
-    return failed(f"{len(security)} security update(s) pending: {names}", "high")
+    text = f"{len(security)} security update(s) pending: {names}"
+    # `first_seen` is added on the controller from the evidence store (tripod.patching.history):
+    # when Tripod first saw each update pending on this host. Without history: pending, high.
+    times = ((parse_time(u.get("first_seen")), str(u["name"])) for u in security)
+    seen = sorted((moment, name) for moment, name in times if moment is not None)
+    if not seen:
+        return failed(text, "high")
+    oldest, name = seen[0]
+    days, grace = (now - oldest).days, int(policy["patch"]["security_grace_days"])
+    waited = f"; oldest pending since {oldest:%Y-%m-%d} ({name}, {days} days, grace {grace})"
+    return failed(text + waited, "critical" if days > grace else "high")
 
 
 def _other_updates(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime) -> Outcome:

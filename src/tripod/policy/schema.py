@@ -110,6 +110,14 @@ SCHEMA: Schema = {
         "security_grace_days": Field(int, "days a security update may wait before it is critical", minimum=0),
         "pre_hooks": Field(list, "commands or task files run before patching", items=_STR_LIST),
         "post_hooks": Field(list, "commands or task files run after patching", items=_STR_LIST),
+        "reject_kbs": Field(list, "Windows updates never installed, by KB number", items=Field(
+            str, "KB number", extra=lambda v: None if re.match(r"^KB\d{6,8}$", v) else f"'{v}' is not a KB number like KB5034441")),
+        "reboot_window": {
+            "days": Field(list, "weekdays reboots may start; empty means every day", items=Field(str, "weekday", choices=WEEKDAYS)),
+            "start": Field(str, "local time HH:MM reboots may start (window's timezone); empty: while the maintenance window is open",
+                           extra=lambda v: None if v == "" else _check_time(v)),
+            "duration_minutes": Field(int, "length of the reboot window; ignored when start is empty", minimum=0, maximum=7 * 24 * 60),
+        },
     },
     "maintenance_window": {
         "timezone": Field(str, "IANA timezone of the window", extra=_check_timezone),

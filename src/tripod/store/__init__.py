@@ -139,11 +139,18 @@ class EvidenceStore:
     def run_findings(self, run_id: str) -> Iterator[Finding]:
         return queries.run_findings(self._conn, run_id)
 
+    def run_actions(self, run_id: str) -> Iterator[Action]:
+        return queries.run_actions(self._conn, run_id)
+
     def clients(self) -> list[str]:
         return queries.clients(self._conn)
 
     def latest_facts(self, client: str | None, *, before: str | None = None) -> Iterator[FactSnapshot]:
         return queries.latest_facts(self._conn, client, before=before)
+
+    def host_fact_history(self, host: str, client: str | None, *, before: str | None = None) -> Iterator[FactSnapshot]:
+        """One host's fact snapshots, newest first: how long a pending update has waited."""
+        return queries.host_fact_history(self._conn, host, client, before)
 
     def findings(self, client: str | None, month: str, *, host: str | None = None,
                  latest_only: bool = False) -> Iterator[Finding]:

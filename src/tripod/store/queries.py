@@ -20,6 +20,17 @@ _FINDING_FIELDS = ("area", "check_id", "title", "severity", "status", "evidence"
 _ACTION_FIELDS = ("area", "kind", "detail", "changed", "bytes", "host", "client", "tier", "run_id", "time")
 
 
+def _action(row: sqlite3.Row) -> Action:
+    values = {name: row[name] for name in _ACTION_FIELDS}
+    values["changed"] = bool(values["changed"])
+    return Action(**values)
+
+
+def _snapshot(row: sqlite3.Row) -> FactSnapshot:
+    return FactSnapshot(run_id=row["run_id"], host=row["host"], client=row["client"],
+                        collected_at=row["collected_at"], facts=json.loads(row["facts"]))
+
+
 def _run(row: sqlite3.Row) -> RunInfo:
     return RunInfo(run_id=row["run_id"], playbook=row["playbook"], inventory=json.loads(row["inventory"]),
                    clients=json.loads(row["clients"]), check_mode=bool(row["check_mode"]),
@@ -77,8 +88,7 @@ def latest_facts(conn: sqlite3.Connection, client: str | None, *, before: str | 
     """
     args: list[Any] = [*params, *params, *([before] if before else [])]
     for row in conn.execute(sql, args):
-        yield FactSnapshot(run_id=row["run_id"], host=row["host"], client=row["client"],
-                           collected_at=row["collected_at"], facts=json.loads(row["facts"]))
+        yield _snapshot(row)
 
 
 def _month_query(table: str, client: str | None, month: str, host: str | None) -> tuple[str, list[Any]]:
@@ -110,9 +120,7 @@ def actions(conn: sqlite3.Connection, client: str | None, month: str, *, host: s
     """The client's actions in `month` (YYYY-MM, UTC), by host and time."""
     sql, args = _month_query("actions", client, month, host)
     for row in conn.execute(sql + " ORDER BY host, time, id", args):
-        values = {name: row[name] for name in _ACTION_FIELDS}
-        values["changed"] = bool(values["changed"])
-        yield Action(**values)
+        yield _action(row)
 
 
 def monthly_summaries(conn: sqlite3.Connection, client: str | None, month: str) -> list[MonthlySummary]:
@@ -156,11 +164,29 @@ def run_facts(conn: sqlite3.Connection, run_id: str) -> Iterator[FactSnapshot]:
         ORDER BY f.host
     """
     for row in conn.execute(sql, (run_id,)):
-        yield FactSnapshot(run_id=row["run_id"], host=row["host"], client=row["client"],
-                           collected_at=row["collected_at"], facts=json.loads(row["facts"]))
+        yield _snapshot(row)
 
 
 def run_findings(conn: sqlite3.Connection, run_id: str) -> Iterator[Finding]:
     """Every finding one run recorded, by host and check."""
     for row in conn.execute("SELECT * FROM findings WHERE run_id = ? ORDER BY host, check_id, id", (run_id,)):
         yield Finding(**{name: row[name] for name in _FINDING_FIELDS})
+
+
+def host_fact_history(conn: sqlite3.Connection, host: str, client: str | None,
+                      before: str | None = None) -> Iterator[FactSnapshot]:
+    """One host's fact snapshots, newest first (collected before `before`, if given), streamed."""
+    condition, params = client_filter(client)
+    sql = f"SELECT run_id, host, client, collected_at, facts FROM fact_snapshots WHERE host = ? AND {condition}"
+    args: list[Any] = [host, *params]
+    if before is not None:
+        sql += " AND collected_at < ?"
+        args.append(before)
+    for row in conn.execute(sql + " ORDER BY collected_at DESC, id DESC", args):
+        yield _snapshot(row)
+
+
+def run_actions(conn: sqlite3.Connection, run_id: str) -> Iterator[Action]:
+    """Every action one run recorded, by host and time."""
+    for row in conn.execute("SELECT * FROM actions WHERE run_id = ? ORDER BY host, time, id", (run_id,)):
+        yield _action(row)
