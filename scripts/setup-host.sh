@@ -16,9 +16,13 @@
 #   debian-archive-keyring  must know the trixie (13) keys to bootstrap Debian 13
 #   openssh-client   the tests reach the containers over real SSH on 127.0.0.1
 #   ca-certificates  for an https Debian mirror
+#   chromium         headless check of the HTML report (no console error, no request)
+#   poppler-utils    pdftotext reads the PDF report back in the tests
+#   libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core   WeasyPrint renders the PDF report
+#   openssl          test certificates (expired, expiring) for the facts and health tests
 set -eu
 
-PACKAGES="podman runc iptables debootstrap openssh-client ca-certificates debian-archive-keyring"
+PACKAGES="podman runc iptables debootstrap openssh-client ca-certificates debian-archive-keyring chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core openssl"
 # debian-archive-keyring releases older than 2023.3+deb12u1 lack the Debian 13 keys.
 TRIXIE_KEY=/usr/share/keyrings/debian-archive-trixie-automatic.gpg
 
