@@ -47,7 +47,8 @@ options:
   run_id:
     description:
       - The run id. C(tripod run) sets it, so that it can find the run afterwards.
-      - Default a new random UUID.
+      - Default a new random UUID, which the recorder then exports as C(TRIPOD_RUN_ID) for the
+        controller-side plugins of the same run (C(tripod.maintenance.metrics)).
     type: str
     env:
       - name: TRIPOD_RUN_ID
@@ -61,6 +62,7 @@ options:
       - name: TRIPOD_INVENTORY
 """
 
+import os
 import traceback
 import uuid
 from dataclasses import dataclass, field
@@ -198,6 +200,9 @@ class CallbackModule(CallbackBase):
         if self._store is None:
             self._store = EvidenceStore(self.get_option("db_path") or None)
             self._run_id = self.get_option("run_id") or str(uuid.uuid4())
+            # Controller-side plugins of this run (tripod.maintenance.metrics) find it here: the
+            # workers that run them are forked from this process.
+            os.environ["TRIPOD_RUN_ID"] = self._run_id
         inventory = self.get_option("inventory") or list(context.CLIARGS.get("inventory") or ())
         self._store.start_run(self._run_id, playbook=", ".join(self._playbooks), inventory=inventory,
                               check_mode=bool(context.CLIARGS.get("check", False)))

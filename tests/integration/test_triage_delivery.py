@@ -111,7 +111,7 @@ def test_a_webhook_that_fails_twice_then_succeeds_gets_the_ticket_once_with_one_
     from tripod.store import EvidenceStore
 
     with EvidenceStore(data / "evidence.sqlite") as store:
-        (ticket,) = store.tickets.list()
+        (ticket,) = store.tickets.find()
         assert ticket.delivery == "delivered"
         (event,) = store.tickets.events()
         assert (event.status, event.attempts) == ("sent", 1), "the sink's own retries are one delivery attempt"
@@ -234,7 +234,7 @@ def test_triage_killed_mid_batch_and_restarted_loses_and_duplicates_no_ticket(tm
 
     expected = 2 * len(hosts)
     with EvidenceStore(data / "evidence.sqlite") as store:
-        tickets = store.tickets.list()
+        tickets = store.tickets.find()
         assert len(tickets) == expected
         assert {(t.host, t.check_id) for t in tickets} == {(h, c) for h in hosts for c in ("TRP-SVC-002", "TRP-DISK-001")}
         assert {t.delivery for t in tickets} == {"delivered"}

@@ -81,7 +81,7 @@ def test_a_problem_seen_in_three_runs_keeps_one_ticket_that_is_updated(store, tm
     record(store, "srv1", [finding("TRP-DISK-001", "fail", "critical", "/ at 97%")])
     assert triage_findings(store.tickets, [srv1])["updated"] == 1
 
-    (ticket,) = store.tickets.list()
+    (ticket,) = store.tickets.find()
     assert (ticket.status, ticket.occurrences, ticket.severity, ticket.priority) == ("open", 3, "critical", "P1")
     assert ticket.evidence == "/ at 97%"
     assert [e.event for e in store.tickets.events()] == ["opened", "updated"], \
@@ -95,15 +95,31 @@ def test_the_ticket_is_resolved_when_the_check_passes_and_a_relapse_opens_a_new_
     triage_findings(store.tickets, [srv1])
     record(store, "srv1", [finding("TRP-SVC-002", "pass")])
     assert triage_findings(store.tickets, [srv1])["resolved"] == 1
-    (first,) = store.tickets.list()
+    (first,) = store.tickets.find()
     assert first.status == "resolved" and first.resolution == "the check passes again"
     assert first.resolved_at is not None and first.resolved_at >= first.opened_at
 
     record(store, "srv1", [finding("TRP-SVC-002", "fail")])
     assert triage_findings(store.tickets, [srv1])["opened"] == 1
-    tickets = store.tickets.list()
+    tickets = store.tickets.find()
     assert [t.status for t in tickets] == ["resolved", "open"] and tickets[0].ticket_id != tickets[1].ticket_id
     assert [e.event for e in store.tickets.events()] == ["opened", "resolved", "opened"]
+
+
+def test_tickets_open_during_a_period_for_the_reports(store, tmp_path):
+    srv1 = host_route(tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-SVC-002", "fail"), finding("TRP-DISK-001", "fail")])
+    triage_findings(store.tickets, [srv1])
+    record(store, "srv1", [finding("TRP-SVC-002", "pass")])
+    triage_findings(store.tickets, [srv1])
+    by_check = {t.check_id: t for t in store.tickets.find()}
+    resolved_at = by_check["TRP-SVC-002"].resolved_at
+    assert resolved_at is not None
+    later = "2999-01-01T00:00:00Z"
+    assert [t.check_id for t in store.tickets.find(active_from=later)] == ["TRP-DISK-001"], "still open"
+    assert {t.check_id for t in store.tickets.find(active_from=resolved_at)} == {"TRP-SVC-002", "TRP-DISK-001"}
+    assert store.tickets.find(active_until="2000-01-01T00:00:00Z") == [], "opened after the period"
+    assert [t.check_id for t in store.tickets.find(status="resolved", client="acme")] == ["TRP-SVC-002"]
 
 
 def test_waived_and_not_applicable_resolve_but_not_assessed_says_nothing(store, tmp_path):
@@ -115,7 +131,7 @@ def test_waived_and_not_applicable_resolve_but_not_assessed_says_nothing(store, 
                            finding("TRP-CERT-001", "not_applicable"), finding("TRP-BACKUP-001", "not_assessed")])
     outcomes = triage_findings(store.tickets, [srv1])
     assert outcomes["resolved"] == 2
-    by_check = {t.check_id: t for t in store.tickets.list()}
+    by_check = {t.check_id: t for t in store.tickets.find()}
     assert by_check["TRP-SVC-002"].resolution == "the check is waived (WVR-7)"
     assert by_check["TRP-CERT-001"].resolution == "the check no longer applies"
     assert by_check["TRP-BACKUP-001"].status == "open"
@@ -125,7 +141,7 @@ def test_an_error_is_a_problem_with_its_reason(store, tmp_path):
     srv1 = host_route(tmp=tmp_path)
     record(store, "srv1", [finding("TRP-TIME-001", "error", "medium", "probe time failed: timeout")])
     triage_findings(store.tickets, [srv1])
-    (ticket,) = store.tickets.list()
+    (ticket,) = store.tickets.find()
     assert ticket.evidence == "the check could not be evaluated: probe time failed: timeout"
 
 
@@ -135,7 +151,7 @@ def test_a_backlog_collapses_to_the_latest_result_of_each_check(store, tmp_path)
         record(store, "srv1", [finding("TRP-SVC-002", status)])
     outcomes = triage_findings(store.tickets, [srv1])
     assert outcomes["findings"] == 1 and outcomes["ok"] == 1
-    assert store.tickets.list() == [], "a problem that came and went before the triage files nothing"
+    assert store.tickets.find() == [], "a problem that came and went before the triage files nothing"
 
 
 def test_the_cursor_means_a_finding_is_triaged_once(store, tmp_path):
@@ -144,14 +160,14 @@ def test_the_cursor_means_a_finding_is_triaged_once(store, tmp_path):
     first = triage_findings(store.tickets, [srv1])
     again = triage_findings(store.tickets, [srv1])
     assert first["opened"] == 1 and again["findings"] == 0
-    assert store.tickets.list()[0].occurrences == 1
+    assert store.tickets.find()[0].occurrences == 1
 
 
 def test_the_database_refuses_a_second_open_ticket_for_the_same_problem(store, tmp_path):
     srv1 = host_route(tmp=tmp_path)
     record(store, "srv1", [finding("TRP-SVC-002", "fail")])
     triage_findings(store.tickets, [srv1])
-    (ticket,) = store.tickets.list()
+    (ticket,) = store.tickets.find()
     from dataclasses import replace
 
     with pytest.raises(sqlite3.IntegrityError):
@@ -166,7 +182,7 @@ def test_the_same_observation_twice_changes_nothing(store, tmp_path):
     with store.tickets.transaction():
         assert apply(store.tickets, obs, srv1, "2026-11-27T10:00:01Z") == "opened"
         assert apply(store.tickets, obs, srv1, "2026-11-27T10:00:02Z") == "seen"
-    assert store.tickets.list()[0].occurrences == 1 and len(store.tickets.events()) == 1
+    assert store.tickets.find()[0].occurrences == 1 and len(store.tickets.events()) == 1
 
 
 # -- routing: priority, Service Desk tier, threshold, window ------------------------------
@@ -182,7 +198,7 @@ def test_priority_and_service_desk_tier_follow_the_policy(store, tmp_path):
     for name, tier in (("ws1", "tier_srp_workstation"), ("srv1", "tier_srp_server"), ("sw1", "tier_scheduled_support")):
         record(store, name, [finding("TRP-SVC-002", "fail", "high")], tier=tier)
     triage_findings(store.tickets, [workstation, server, network])
-    tickets = {t.host: t for t in store.tickets.list()}
+    tickets = {t.host: t for t in store.tickets.find()}
     assert {host: (t.desk_tier, t.priority) for host, t in tickets.items()} == \
         {"ws1": (1, "P2"), "srv1": (2, "P2"), "sw1": (3, "P1")}
     assert tickets["sw1"].tier == "tier_scheduled_support"
@@ -198,14 +214,14 @@ def test_below_the_minimum_severity_or_disabled_opens_nothing(store, tmp_path):
     record(store, "srv9", [finding("TRP-DISK-001", "fail", "critical")])
     outcomes = triage_findings(store.tickets, [scheduled, quiet])
     assert (outcomes["below_threshold"], outcomes["disabled"]) == (1, 1)
-    assert store.tickets.list() == []
+    assert store.tickets.find() == []
 
 
 def test_problems_found_in_the_maintenance_window_are_held_back_then_filed_after_it(store, tmp_path):
     in_window = host_route(tmp=tmp_path, window=ALWAYS)
     record(store, "srv1", [finding("TRP-SVC-002", "fail")])
     assert triage_findings(store.tickets, [in_window])["held_back"] == 1
-    assert store.tickets.list() == []
+    assert store.tickets.find() == []
     (held,) = store.tickets.suppressed(client="acme")
     assert (held["host"], held["check_id"], held["reason"]) == ("srv1", "TRP-SVC-002", "in the host's maintenance window")
 
@@ -280,7 +296,7 @@ def test_alerts_open_update_and_resolve_one_ticket_and_late_copies_are_ignored(s
     assert triage_alerts(store.tickets, table, parse_payload(payload(alert("resolved"))))["resolved"] == 1
     assert triage_alerts(store.tickets, table, parse_payload(payload(alert())))["stale"] == 1, \
         "a firing copy of the alert that was resolved does not reopen it"
-    (ticket,) = store.tickets.list()
+    (ticket,) = store.tickets.find()
     assert (ticket.source, ticket.status, ticket.resolution) == ("alertmanager", "resolved",
                                                                  "Alertmanager resolved the alert")
     assert ticket.resolved_at == max(ticket.opened_at, "2026-11-27T12:00:00Z"), "endsAt, never before the opening"
@@ -294,7 +310,7 @@ def test_an_alert_sharing_a_check_id_with_a_finding_shares_its_ticket(store, tmp
     outcome = triage_alerts(store.tickets, RouteTable(routes={"srv1": srv1}),
                             parse_payload(payload(alert(check_id="TRP-PATCH-001", severity="high"))))
     assert outcome["seen"] == 1
-    (ticket,) = store.tickets.list()
+    (ticket,) = store.tickets.find()
     assert ticket.occurrences == 2 and ticket.source == "finding"
 
 
@@ -332,11 +348,11 @@ def test_events_of_one_ticket_are_delivered_in_order_and_retried(store, tmp_path
     monkeypatch.setattr("tripod.triage.delivery.make_sink", lambda *args: sink)
     first = deliver(store.tickets, Secrets())
     assert first.retrying["jsonl"] == 1 and sink.sent == [], "the resolution waits for the opening"
-    (ticket,) = store.tickets.list()
+    (ticket,) = store.tickets.find()
     assert ticket.delivery == "pending" and ticket.delivery_error == "jsonl: HTTP 503 Service Unavailable"
     second = deliver(store.tickets, Secrets())
     assert second.sent["jsonl"] == 2 and [e for _, e in sink.sent] == ["opened", "resolved"]
-    assert store.tickets.list()[0].delivery == "delivered"
+    assert store.tickets.find()[0].delivery == "delivered"
     assert [e.attempts for e in store.tickets.events()] == [2, 1]
 
 

@@ -180,6 +180,10 @@ SCHEMA: Schema = {
             "timeout_seconds": Field((int, float), "time allowed for one SMTP conversation", minimum=1, maximum=300),
         },
     },
+    "monitoring": {
+        "enabled": Field(bool, "remote monitoring: the node exporter (playbooks/monitoring.yml) publishes each run's "
+                               "metrics (docs/monitoring.md)"),
+    },
 }
 
 

@@ -21,7 +21,8 @@ from typing import Any
 
 from tripod.models import Action, Finding
 from tripod.paths import data_dir
-from tripod.store import queries, reporting, retention, sqlite, writes
+from tripod.store import hostrun, queries, reporting, retention, sqlite, writes
+from tripod.store.hostrun import HostRunRecord
 from tripod.store.tickets import Ticket, TicketEvent, TicketStore
 from tripod.store.records import (
     HOST_STATUSES,
@@ -83,6 +84,10 @@ class EvidenceStore:
     def tickets(self) -> TicketStore:
         """Triage's tickets, their sink events and cursors (`tripod.store.tickets`)."""
         return TicketStore(self._conn)
+
+    def host_run(self, run_id: str, host: str) -> HostRunRecord | None:
+        """One host's status, newest facts and findings in one run (`tripod.store.hostrun`)."""
+        return hostrun.host_run(self._conn, run_id, host)
 
     @property
     def schema_version(self) -> int:

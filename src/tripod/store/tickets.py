@@ -97,7 +97,7 @@ def _ticket(row: sqlite3.Row) -> Ticket:
 
 
 def _event(row: sqlite3.Row) -> TicketEvent:
-    values = {name: row[name] for name in row.keys()}
+    values = {name: row[name] for name in row.keys()}  # noqa: SIM118 - sqlite3.Row is not iterable by key
     values["target"] = json.loads(values["target"])
     values["payload"] = json.loads(values["payload"])
     return TicketEvent(**values)
@@ -105,6 +105,12 @@ def _event(row: sqlite3.Row) -> TicketEvent:
 
 def _dump(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """`WHERE` text and parameters from (clause, value) pairs; a None value drops its clause."""
+    kept = [(clause, value) for clause, value in conditions if value is not None]
+    return " AND ".join(["1 = 1", *(clause for clause, _ in kept)]), [value for _, value in kept]
 
 
 def target_key(sink: str, target: Mapping[str, Any]) -> str:
@@ -153,22 +159,14 @@ class TicketStore:
         self._conn.execute(f"UPDATE tickets SET {assignments} WHERE ticket_id = ?",
                            (*(getattr(ticket, name) for name in _TICKET_COLUMNS[1:]), ticket.ticket_id))
 
-    def list(self, *, client: str | None = None, status: str | None = None, host: str | None = None,
+    def find(self, *, client: str | None = None, status: str | None = None, host: str | None = None,
              active_from: str | None = None, active_until: str | None = None) -> list[Ticket]:
         """Tickets by opening time. `active_from`/`active_until` keep the tickets that were open at
         some moment of [active_from, active_until): opened before the end, not resolved before the start."""
-        where, params = ["1 = 1"], []
-        for column, value in (("client", client), ("status", status), ("host", host)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if active_until is not None:
-            where.append("opened_at < ?")
-            params.append(active_until)
-        if active_from is not None:
-            where.append("(resolved_at IS NULL OR resolved_at >= ?)")
-            params.append(active_from)
-        sql = f"SELECT * FROM tickets WHERE {' AND '.join(where)} ORDER BY opened_at, rowid"
+        where, params = _where(("client = ?", client), ("status = ?", status), ("host = ?", host),
+                               ("opened_at < ?", active_until),
+                               ("(resolved_at IS NULL OR resolved_at >= ?)", active_from))
+        sql = f"SELECT * FROM tickets WHERE {where} ORDER BY opened_at, rowid"
         return [_ticket(row) for row in self._conn.execute(sql, params)]
 
     # -- the outbox ------------------------------------------------------------------------
@@ -276,15 +274,9 @@ class TicketStore:
         return int(count)
 
     def events(self, ticket_id: str | None = None, status: str | None = None) -> list[TicketEvent]:
-        where, params = ["1 = 1"], []
-        if ticket_id is not None:
-            where.append("ticket_id = ?")
-            params.append(ticket_id)
-        if status is not None:
-            where.append("status = ?")
-            params.append(status)
+        where, params = _where(("ticket_id = ?", ticket_id), ("status = ?", status))
         return [_event(row) for row in self._conn.execute(
-            f"SELECT * FROM ticket_events WHERE {' AND '.join(where)} ORDER BY id", params)]
+            f"SELECT * FROM ticket_events WHERE {where} ORDER BY id", params)]
 
     def event_counts(self) -> dict[tuple[str, str], int]:
         """(sink, status) -> number of events."""
@@ -333,10 +325,6 @@ class TicketStore:
 
     def suppressed(self, *, client: str | None = None, since: str | None = None,
                    until: str | None = None) -> list[dict[str, Any]]:
-        where, params = ["1 = 1"], []
-        for clause, value in (("client = ?", client), ("observed_at >= ?", since), ("observed_at < ?", until)):
-            if value is not None:
-                where.append(clause)
-                params.append(value)
+        where, params = _where(("client = ?", client), ("observed_at >= ?", since), ("observed_at < ?", until))
         return [dict(row) for row in self._conn.execute(
-            f"SELECT * FROM triage_suppressed WHERE {' AND '.join(where)} ORDER BY observed_at, id", params)]
+            f"SELECT * FROM triage_suppressed WHERE {where} ORDER BY observed_at, id", params)]

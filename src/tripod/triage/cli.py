@@ -143,7 +143,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
         counts = tickets.event_counts()
         console.print(f"delivery: {_delivery_line(report, counts)}", soft_wrap=True)
         hosts = set(table.routes)
-        touched = [t for t in tickets.list() if t.updated_at >= started and t.host in hosts]
+        touched = [t for t in tickets.find() if t.updated_at >= started and t.host in hosts]
         if touched:
             console.print(ticket_table(touched, "Tickets changed by this triage"))
         queued = any(status in ("pending", "sending", "failed") and n for (_, status), n in counts.items())
@@ -203,7 +203,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     status = None if args.status == "all" else args.status
     with EvidenceStore() as store:
-        tickets = store.tickets.list(client=args.client, status=status, host=args.host)
+        tickets = store.tickets.find(client=args.client, status=status, host=args.host)
     tickets.reverse()
     console.print(ticket_table(tickets, f"{len(tickets)} ticket(s), {args.status}"))
     return EXIT_OK

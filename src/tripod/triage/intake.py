@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 from tripod.models import utc_now
 from tripod.store.tickets import TicketStore
-from tripod.triage.engine import apply
 from tripod.triage.alertmanager import Alert, observation
+from tripod.triage.engine import apply
 from tripod.triage.model import from_finding
 from tripod.triage.routes import RouteTable
 from tripod.triage.routing import Route

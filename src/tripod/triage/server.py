@@ -55,7 +55,7 @@ class TriageServer(ThreadingHTTPServer):
     @property
     def address(self) -> str:
         host, port = self.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     def start_delivery(self) -> None:
         self.deliverer.start()

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Documentation only: the work is done by the action plugin of the same name, on the controller.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: metrics
+short_description: Publish a host's Tripod metrics of this run to its node exporter
+description:
+  - On the controller, reads what the evidence store recorded for the host in the current run (the
+    findings and compliance facts that the C(tripod.maintenance.evidence) callback wrote), computes the
+    host's metrics (score, pending updates, reboot required, findings by status and by severity, last
+    run time, mode and status) and writes them on the host with C(tripod.maintenance.prom_textfile).
+  - Run it in a play after the plays that produce findings; the recorder writes a host's results when
+    a play ends. The run is the recorder's (C(TRIPOD_RUN_ID), which C(tripod run) sets and the recorder
+    exports when it makes its own id).
+  - When the recorder is not enabled, or recorded nothing for the host in this run, nothing is written
+    and the result says why (RV(written)=false); the task does not fail.
+  - docs/monitoring.md lists the metrics.
+  - Needs the C(tripod) Python package on the controller.
+options:
+  directory:
+    description: The node exporter's textfile collector directory on the host. It must exist.
+    type: path
+    required: true
+  name:
+    description: The file name in O(directory).
+    type: str
+    default: tripod.prom
+  mode:
+    description: Permissions of the file.
+    type: raw
+    default: "0644"
+  run_id:
+    description: The run whose results to publish; default the evidence recorder's.
+    type: str
+  db_path:
+    description: The evidence store; default the evidence recorder's (C(TRIPOD_EVIDENCE_DB), else C($TRIPOD_DATA_DIR/evidence.sqlite)).
+    type: path
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+author:
+  - Tripod maintainers
+"""
+
+EXAMPLES = r"""
+- name: Publish this run's metrics
+  tripod.maintenance.metrics:
+    directory: /var/lib/prometheus/node-exporter
+"""
+
+RETURN = r"""
+written:
+  description: Whether the metrics file holds this run's metrics now.
+  returned: always
+  type: bool
+path:
+  description: The metrics file.
+  returned: when the host has a record in this run
+  type: str
+metrics:
+  description: The host's unlabelled metrics (name to value), for the log.
+  returned: when the host has a record in this run
+  type: dict
+msg:
+  description: Why nothing was written.
+  returned: when RV(written) is false
+  type: str
+"""
