@@ -11,6 +11,8 @@ ARGUMENT_SPEC = {
     "areas": {"type": "list", "elements": "str", "required": True},
     "facts": {"type": "dict"},
     "policy": {"type": "dict"},
+    "overrides": {"type": "dict", "default": {}},
+    "overrides_name": {"type": "str", "default": "overrides"},
 }
 
 
@@ -27,6 +29,14 @@ class ActionModule(ControllerAction):
             raise AnsibleActionFail("no compliance facts: run tripod.maintenance.compliance_facts first or pass facts")
         if policy is None:
             raise AnsibleActionFail("no effective policy: run the tripod.maintenance.preflight role first or pass policy")
+        if args["overrides"]:
+            from tripod.policy import deep_merge
+            from tripod.policy.schema import check
+
+            problems = [f"{args['overrides_name']}: {p.key}: {p.message}" for p in check(args["overrides"])]
+            if problems:
+                raise AnsibleActionFail("invalid policy overrides, nothing was evaluated: " + "; ".join(problems))
+            policy = deep_merge(policy, args["overrides"])
         unknown = [area for area in args["areas"] if area not in CHECKS]
         if unknown:
             raise AnsibleActionFail(f"unknown area(s) {', '.join(unknown)}; known: {', '.join(CHECKS)}")

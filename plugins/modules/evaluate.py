@@ -27,6 +27,17 @@ options:
   policy:
     description: The effective policy; defaults to the host's C(tripod_policy) fact set by preflight.
     type: dict
+  overrides:
+    description:
+      - "Policy overrides for this evaluation only, merged over the effective policy key by key (as
+        a policy layer), for example C({health: {disk_warning_percent: 70}})."
+      - Validated against the policy schema first; a bad key or value fails the task, naming it.
+    type: dict
+    default: {}
+  overrides_name:
+    description: What to call the overrides in error messages, for example the role variable they came from.
+    type: str
+    default: overrides
 author:
   - Tripod maintainers
 """

@@ -188,6 +188,10 @@ def _execute(args: argparse.Namespace, playbook_name: str, check: bool, run_tabl
 
 def cmd_run(args: argparse.Namespace) -> int:
     result = _execute(args, args.playbook, args.check)
+    if not args.no_evidence:
+        from tripod.run_summary import show_after_run as show_health_and_housekeeping
+
+        show_health_and_housekeeping(console, result.run_id)  # failing health checks, space reclaimed
     return EXIT_OK if result.all_ok else EXIT_HOSTS_FAILED
 
 

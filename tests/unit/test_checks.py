@@ -87,11 +87,25 @@ def test_pending_security_updates_are_high():
     assert (other["status"], other["severity"], other["evidence"]) == ("fail", "low", "1 non-security update(s) pending: tzdata")
 
 
-def test_reboot_pending_longer_than_policy_is_high():
-    item = finding("TRP-PATCH-003", facts(patches__reboot_required=True, patches__reboot_reasons=["kernel 6.1.0-40 installed"],
-                                          patches__reboot_required_since="2026-11-01T00:00:00Z"))
-    assert (item["status"], item["severity"]) == ("fail", "high")
-    assert item["evidence"] == "reboot pending for 26 days (limit 7): kernel 6.1.0-40 installed"
+def test_reboot_pending_longer_than_policy_is_a_high_health_finding():
+    pending = facts(patches__reboot_required=True, patches__reboot_reasons=["kernel 6.1.0-40 installed"],
+                    patches__reboot_required_since="2026-11-01T00:00:00Z")
+    item = finding("TRP-REBOOT-001", pending)
+    assert (item["area"], item["status"], item["severity"]) == ("health", "fail", "high")
+    assert item["evidence"] == "reboot pending for 26 days since 2026-11-01 (limit 7)"
+    # The patch state says a reboot is pending, at its own severity, whatever its age.
+    patch = finding("TRP-PATCH-003", pending)
+    assert (patch["area"], patch["status"], patch["severity"]) == ("patching", "fail", "medium")
+    assert patch["evidence"] == "reboot required (pending 26 days): kernel 6.1.0-40 installed"
+    # Within the limit (here raised per host through the policy) the health check passes.
+    relaxed = finding("TRP-REBOOT-001", pending, policy(reboot_pending_max_days=30))
+    assert (relaxed["status"], relaxed["evidence"]) == ("pass", "reboot pending for 26 days (limit 30)")
+
+
+def test_reboot_overdue_needs_the_time_it_became_pending():
+    assert finding("TRP-REBOOT-001", facts())["status"] == "pass"
+    unknown = finding("TRP-REBOOT-001", facts(patches__reboot_required=True))
+    assert (unknown["status"], unknown["evidence"]) == ("not_assessed", "a reboot is pending, but since when was not reported")
 
 
 @pytest.mark.parametrize(("used", "status", "severity"), [(79.9, "pass", "medium"), (80, "fail", "medium"), (95, "fail", "critical")])

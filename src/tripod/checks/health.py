@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from tripod.checks.base import Check, Outcome, failed, listing, not_applicable, passed
+from tripod.checks.base import Check, Outcome, failed, listing, not_applicable, parse_time, passed
 
 
 def _usage(facts: Mapping[str, Any], policy: Mapping[str, Any], key: str, what: str) -> Outcome:
@@ -112,6 +112,20 @@ def _backups(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime)
     return passed(f"{len(markers)} backup marker(s) younger than {limit} h")
 
 
+def _reboot_overdue(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime) -> Outcome:
+    patches = facts["patches"]
+    limit = policy["health"]["reboot_pending_max_days"]
+    if not patches.get("reboot_required"):
+        return passed("no reboot pending")
+    since = parse_time(patches.get("reboot_required_since"))
+    if since is None:
+        return Outcome("not_assessed", "a reboot is pending, but since when was not reported")
+    days = (now - since).days
+    if days > limit:
+        return failed(f"reboot pending for {days} days since {since:%Y-%m-%d} (limit {limit})")
+    return passed(f"reboot pending for {days} days (limit {limit})")
+
+
 def _uptime(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime) -> Outcome:
     seconds = facts["identity"].get("uptime_seconds")
     limit = policy["health"]["uptime_max_days"]
@@ -154,6 +168,9 @@ CHECKS = (
           "Renew the certificate and reload the service that uses it.", _certificates, probes=("certificates",), needs_policy_list="certificate_paths"),
     Check("TRP-BACKUP-001", "health", "Backups are recent", "high",
           "Check the backup job's logs and run a backup now.", _backups, probes=("backups",), needs_policy_list="backup_markers"),
+    Check("TRP-REBOOT-001", "health", "A pending reboot is not overdue", "high",
+          "Reboot in the next maintenance window (tripod run patch reboots when the policy allows it).",
+          _reboot_overdue, probes=("patches.reboot",)),
     Check("TRP-UPTIME-001", "health", "Uptime is within policy", "low",
           "Reboot in the next maintenance window so kernel updates take effect.", _uptime, probes=("identity.uptime",)),
     Check("TRP-EOL-001", "health", "The operating system is supported", "high",

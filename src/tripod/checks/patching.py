@@ -36,15 +36,15 @@ def _other_updates(facts: Mapping[str, Any], policy: Mapping[str, Any], now: dat
 
 
 def _reboot(facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime) -> Outcome:
+    # Whether a reboot is pending is the patch state; how long it may stay pending is a health
+    # threshold (health.reboot_pending_max_days), judged by TRP-REBOOT-001 in the health area.
     patches = facts["patches"]
     if not patches.get("reboot_required"):
         return passed("no reboot required")
     reasons = "; ".join(patches.get("reboot_reasons") or []) or "reason not reported"
     since = parse_time(patches.get("reboot_required_since"))
-    limit = policy["health"]["reboot_pending_max_days"]
-    if since is not None and (now - since).days > limit:
-        return failed(f"reboot pending for {(now - since).days} days (limit {limit}): {reasons}", "high")
-    return failed(f"reboot required: {reasons}", "medium")
+    pending = f" (pending {(now - since).days} days)" if since is not None else ""
+    return failed(f"reboot required{pending}: {reasons}")
 
 
 CHECKS = (

@@ -6,6 +6,8 @@ found, each naming the dotted key, so that one pass reports everything at once.
 
 from __future__ import annotations
 
+import ntpath
+import posixpath
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -84,6 +86,53 @@ def _area(doc: str) -> dict[str, Field]:
     }
 
 
+# -- housekeeping: directories whose old files are deleted ------------------------------------
+# Never whole system trees: a cleaning entry names a directory of temporary or log files.
+_SYSTEM_DIRS = frozenset(["/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32",
+                          "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/usr", "/var"])
+_SYSTEM_TREES = ("/bin/", "/boot/", "/dev/", "/etc/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/proc/", "/sbin/",
+                 "/sys/", "/usr/", "/var/lib/", "/var/spool/", "/var/mail/", "/var/backups/", "/var/opt/")
+_WINDOWS_SYSTEM_DIRS = frozenset(["c:", "c:\\windows", "c:\\windows\\system32", "c:\\program files",
+                                  "c:\\program files (x86)", "c:\\programdata", "c:\\users"])
+_CLEAN_KEYS = ("path", "max_age_days", "patterns")
+
+
+def _system_path(path: str, windows: bool) -> bool:
+    if windows:
+        normal = ntpath.normpath(path).rstrip("\\").lower()
+        return (bool(re.match(r"^[a-z]:$", normal)) or normal in _WINDOWS_SYSTEM_DIRS
+                or normal.startswith("c:\\windows\\system32\\"))
+    normal = posixpath.normpath("/" + path.lstrip("/"))
+    return normal in _SYSTEM_DIRS or (normal + "/").startswith(_SYSTEM_TREES)
+
+
+def _clean_path_check(windows: bool) -> Callable[[Any], str | None]:
+    """A check of one cleaning entry {path, max_age_days, patterns (optional)}; names the inner key."""
+
+    def check_entry(entry: Any) -> str | None:
+        unknown = sorted(str(key) for key in entry if key not in _CLEAN_KEYS)
+        if unknown:
+            return f"{unknown[0]}: unknown key (allowed: {', '.join(_CLEAN_KEYS)})"
+        path = entry.get("path")
+        if not isinstance(path, str) or not path:
+            return "path: is required: the directory to clean, for example /var/tmp"
+        absolute = re.match(r"^[A-Za-z]:\\", path) if windows else path.startswith("/")
+        if not absolute:
+            return f"path: '{path}' is not an absolute {'Windows ' if windows else ''}path"
+        if _system_path(path, windows):
+            return f"path: '{path}' is a system directory; name a directory of temporary or log files"
+        age = entry.get("max_age_days")
+        if isinstance(age, bool) or not isinstance(age, int) or age < 1:
+            return f"max_age_days: must be a whole number of days, at least 1, got {age!r}"
+        patterns = entry.get("patterns", ["*"])
+        if not isinstance(patterns, list) or not patterns or not all(
+                isinstance(p, str) and p and "/" not in p and "\\" not in p for p in patterns):
+            return f"patterns: must be a non-empty list of file name patterns such as '*.gz', got {patterns!r}"
+        return None
+
+    return check_entry
+
+
 _PERCENT = {"minimum": 1, "maximum": 100}
 _STR_LIST = Field(str, "entry")
 _PATH_LIST = Field(str, "absolute path", extra=_check_absolute_path)
@@ -140,6 +189,28 @@ SCHEMA: Schema = {
         "reboot_pending_max_days": Field(int, "a reboot pending longer than this is a finding", minimum=0),
         "uptime_max_days": Field(int, "uptime longer than this is a finding", minimum=1),
         "eol_warning_days": Field(int, "warn when end of life is within N days", minimum=0),
+    },
+    "housekeeping": {
+        "clean_paths": Field(list, "directories whose old files are deleted (Linux): each {path, max_age_days, "
+                             "patterns (optional file name patterns, default all)}; symlinks are never followed",
+                             items=Field(dict, "directory to clean", extra=_clean_path_check(windows=False))),
+        "core_dumps_max_age_days": Field(int, "core dumps (systemd-coredump, /var/crash) older than this are deleted",
+                                         minimum=0),
+        "journald_max_size_mb": Field(int, "vacuum the systemd journal down to this size (0: no size limit)", minimum=0),
+        "journald_max_age_days": Field(int, "vacuum journal files older than this (0: no age limit)", minimum=0),
+        "package_cache_clean": Field(bool, "delete downloaded package files (apt-get clean, dnf clean packages)"),
+        "autoremove": Field(bool, "remove packages that were installed as dependencies and are no longer needed"),
+        "remove_old_kernels": Field(bool, "remove old kernels (never the running one or newer ones)"),
+        "kernels_keep": Field(int, "kernels kept of the running one and the older ones (2: running + one previous)",
+                              minimum=2, maximum=10),
+        "windows": {
+            "clean_paths": Field(list, "directories whose old files are deleted (Windows), as clean_paths",
+                                 items=Field(dict, "directory to clean", extra=_clean_path_check(windows=True))),
+            "component_cleanup": Field(bool, "Windows Update component store cleanup (DISM /StartComponentCleanup)"),
+            "empty_recycle_bin": Field(bool, "empty every user's recycle bin"),
+            "event_log_max_mb": Field(int, "maximum size of the Application, System and Security event logs "
+                                      "(0: leave as is)", minimum=0, maximum=4096),
+        },
     },
     "report": {
         "monthly": Field(bool, "write the monthly client report"),
