@@ -246,6 +246,18 @@ def test_a_sink_without_its_settings_is_a_clear_error(tmp_path):
         host_route(tmp=tmp_path, sinks=["email"], email={"smtp_host": "mail.example"})
 
 
+def test_a_webhook_url_must_be_http_and_carry_no_credentials():
+    from tripod.policy.schema import check
+
+    problems = check({"alerts": {"webhook": {"url": "https://desk:s3cret@tickets.example/api"}}})
+    assert [(p.key, p.message) for p in problems] == [
+        ("alerts.webhook.url", "credentials do not belong in the URL (policies are not secret): set TRIPOD_WEBHOOK_TOKEN")]
+    assert "s3cret" not in problems[0].message
+    assert check({"alerts": {"webhook": {"url": "ftp://tickets.example"}}})[0].message.endswith(
+        "is not an http:// or https:// URL")
+    assert check({"alerts": {"webhook": {"url": "https://tickets.example/api?x=a@b"}}}) == []
+
+
 def test_the_default_jsonl_file_is_in_the_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("TRIPOD_DATA_DIR", str(tmp_path))
     assert route("h", "c", "tier_srp_server", policy()).sinks[0].settings == {"path": str(tmp_path / "tickets.jsonl")}

@@ -45,9 +45,13 @@ def _check_absolute_path(value: Any) -> str | None:
 
 
 def _check_url(value: Any) -> str | None:
-    if value == "" or re.match(r"^https?://[^\s/]+", value):
+    if value == "":
         return None
-    return f"'{value}' is not an http:// or https:// URL"
+    if not re.match(r"^https?://[^\s/]+", value):
+        return f"'{value}' is not an http:// or https:// URL"
+    if "@" in value.split("//", 1)[1].split("/", 1)[0]:
+        return "credentials do not belong in the URL (policies are not secret): set TRIPOD_WEBHOOK_TOKEN"
+    return None
 
 
 def _optional(check: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
