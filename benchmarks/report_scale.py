@@ -273,7 +273,7 @@ def _setup_facts(host: str, facts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def cmdb_compare(store_path: Path, month: str, hosts: int, work: Path) -> dict[str, Any]:
+def cmdb_compare(store_path: Path, month: str, hosts: int, work: Path, rounds: int) -> dict[str, Any]:
     """ansible-cmdb on a fact cache of the first `hosts` hosts, then Tripod's HTML reports of the same
     hosts. ansible-cmdb runs in one process, so Tripod runs in one process here too."""
     executable = shutil.which("ansible-cmdb", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
@@ -292,26 +292,39 @@ def cmdb_compare(store_path: Path, month: str, hosts: int, work: Path) -> dict[s
             for snapshot in store.latest_facts(client):
                 (cache / snapshot.host).write_text(json.dumps(_setup_facts(snapshot.host, snapshot.facts)))
                 written += 1
+    cmdb_args = ["--measure-command", str(work / "cmdb.html"), "--", executable, "-f", str(cache)]
+    tripod_args = ["--measure", str(store_path), "--month", month, "--out", str(work / "tripod-1k"), "--formats",
+                   "html", "--jobs", "1", *sum((["--client", c] for c in clients), [])]
+    cmdb_runs, tripod_runs = [], []
+    for _ in range(rounds):  # interleaved, so that the machine's load hits both alike
+        cmdb_runs.append(run_child(cmdb_args))
+        tripod_runs.append(run_child(tripod_args))
+    cmdb_wall, tripod_wall = (min(r["wall_seconds"] for r in runs) for runs in (cmdb_runs, tripod_runs))
+    cmdb_cpu, tripod_cpu = (min(r["cpu_seconds"] for r in runs) for runs in (cmdb_runs, tripod_runs))
+    return {
+        "hosts": written, "clients": len(clients), "rounds": rounds,
+        "ansible_cmdb_seconds": cmdb_wall, "ansible_cmdb_cpu_seconds": cmdb_cpu,
+        "ansible_cmdb_max_rss_mb": max(r["max_rss_mb"] for r in cmdb_runs),
+        "ansible_cmdb_html_mb": round((work / "cmdb.html").stat().st_size / 1e6, 1),
+        "tripod_seconds": tripod_wall, "tripod_cpu_seconds": tripod_cpu,
+        "tripod_max_rss_mb": max(r["max_rss_mb"] for r in tripod_runs),
+        "ratio_cmdb_over_tripod": round(cmdb_wall / tripod_wall, 2),
+        "cpu_ratio_cmdb_over_tripod": round(cmdb_cpu / max(tripod_cpu, 0.01), 2),
+    }
+
+
+def measure_command(output: Path, command: list[str]) -> dict[str, Any]:
+    """Run `command` (stdout to `output`) and report its wall time, CPU time and peak RSS."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     started = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    with (work / "cmdb.html").open("w") as out:
-        done = subprocess.run([executable, "-f", str(cache)], stdout=out, stderr=subprocess.PIPE, text=True,
-                              env=env, check=False)
-    cmdb_wall = time.perf_counter() - started
-    cmdb_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with output.open("w") as out:
+        done = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, text=True, env=env, check=False)
+    wall = time.perf_counter() - started
     if done.returncode != 0:
-        return {"skipped": f"ansible-cmdb failed: {done.stderr[-500:]}"}
-    tripod = run_child(["--measure", str(store_path), "--month", month, "--out", str(work / "tripod-1k"),
-                        "--formats", "html", "--jobs", "1", *sum((["--client", c] for c in clients), [])])
-    return {
-        "hosts": written, "clients": len(clients),
-        "ansible_cmdb_seconds": round(cmdb_wall, 2),
-        "ansible_cmdb_max_rss_mb": round(cmdb_rss / 1024, 1) if cmdb_rss > before else None,
-        "ansible_cmdb_html_mb": round((work / "cmdb.html").stat().st_size / 1e6, 1),
-        "tripod_seconds": tripod["wall_seconds"], "tripod_max_rss_mb": tripod["max_rss_mb"],
-        "ratio_cmdb_over_tripod": round(cmdb_wall / tripod["wall_seconds"], 2) if tripod["wall_seconds"] else None,
-    }
+        raise SystemExit(f"{command[0]} failed ({done.returncode}): {done.stderr[-800:]}")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall_seconds": round(wall, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+            "max_rss_mb": round(usage.ru_maxrss / 1024, 1)}
 
 
 # -- main -------------------------------------------------------------------------------------------
@@ -335,7 +348,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child mode: the store to report on
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--client", action="append", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-command", type=Path, help=argparse.SUPPRESS)  # child mode: output file
+    parser.add_argument("command", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.measure_command:
+        print(json.dumps(measure_command(args.measure_command, args.command)))
+        return 0
     formats = [f for f in args.formats.split(",") if f]
     if args.measure:
         print(json.dumps(measure(args.measure, args.month, args.out, formats, args.client, args.jobs)))
@@ -364,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
                          "runs": [{k: r[k] for k in ("wall_seconds", "cpu_seconds", "max_rss_mb", "load_1min")}
                                   for r in runs]}
     if not args.no_cmdb:
-        result["ansible_cmdb"] = cmdb_compare(store_path, args.month, args.cmdb_hosts, args.cache_dir / "cmdb")
+        result["ansible_cmdb"] = cmdb_compare(store_path, args.month, args.cmdb_hosts, args.cache_dir / "cmdb",
+                                              args.repeat)
     reports = result["reports"]
     worst_rss = max(r["max_rss_mb"] for r in reports["runs"])
     result["limits"] = {"max_seconds": args.max_seconds, "max_rss_mb": args.max_rss_mb,
