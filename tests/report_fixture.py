@@ -8,7 +8,8 @@ Two clients. "ACME Ltd" has runs in September, October and November 2026:
   finding) and one the hardening role already turned into `fail`;
 - ws01 (Linux): moved from SRP Workstation to SRP Server in November;
 - old01 (Linux): reported in September and October, unreachable in November (no data);
-- win01 (Windows Server 2022, recorded facts from tests/data/windows);
+- win01 (Windows Server 2022, recorded facts from tests/data/windows): a patch run failed on
+  2026-11-05 (TRP-PATCH-004 error), the audit of 2026-11-10 is clean for it;
 - gone01: last seen in July, outside the lookback window, so not expected.
 
 "Globex" has its first month in November (no previous month).
@@ -41,7 +42,7 @@ WAIVER_ROLE_EXPIRED = "W-103; owner=carol@acme.example; expires=2026-10-31"
 # check id -> (area, severity)
 CHECKS = {
     "TRP-PATCH-001": ("patching", "high"), "TRP-PATCH-002": ("patching", "low"),
-    "TRP-PATCH-003": ("patching", "medium"),
+    "TRP-PATCH-003": ("patching", "medium"), "TRP-PATCH-004": ("patching", "high"),
     "TRP-DISK-001": ("health", "medium"), "TRP-CERT-001": ("health", "high"), "TRP-BACKUP-001": ("health", "high"),
     "TRP-EOL-001": ("health", "high"),
     "TRP-SSH-001": ("hardening", "high"), "TRP-SSH-002": ("hardening", "high"), "TRP-SSH-003": ("hardening", "medium"),
@@ -169,6 +170,8 @@ def plan() -> list[dict[str, Any]]:
         facts=_linux("ws01", "2026-11-20T02:00:00Z", used_gib=10, pending=[], last_upgrade="2026-11-19T03:00:00Z"),
         statuses=_statuses(TRP_SSH_001="fail"))
     add(acme, nov, "old01", SRV, status="unreachable", message="Failed to connect to the host via ssh")
+    add(acme, "2026-11-05T02:00:00Z", "win01", SRV, status="failed", message="KB5071547 failed",
+        statuses={"TRP-PATCH-004": "error"})
     add(acme, nov, "win01", SRV, facts=_windows("2026-11-10T02:10:00Z"),
         statuses=_statuses(TRP_PATCH_001="fail", TRP_PATCH_003="fail", TRP_SSH_004="not_applicable",
                            TRP_SSH_001="not_assessed"))

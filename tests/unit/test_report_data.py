@@ -191,6 +191,10 @@ def test_patching_figures(report):
     # openssl pending since the October run: 2026-10-10 to 2026-11-10.
     assert section["oldest_pending_security"]["name"] == "openssl"
     assert section["oldest_pending_security"]["age_days"] == (date(2026, 11, 10) - date(2026, 10, 10)).days
+    failed = [(e["host"], f.evidence, e["when"]) for e in fx.month_entries("ACME Ltd", fx.MONTH)
+              for f in e["findings"] if f.check_id == "TRP-PATCH-004" and f.status in ("error", "fail")]
+    assert [(f["host"], f["detail"], f["time"]) for f in section["failed_updates"]] == failed
+    assert len(failed) == 1 and failed[0][0] == "win01"
     days = {h["host"]: h["days_since_patch"] for h in section["hosts"]}
     assert days["web01"] == (datetime(2026, 11, 10, 2) - datetime(2026, 10, 1, 3)).days
 

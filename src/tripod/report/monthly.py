@@ -17,7 +17,7 @@ from tripod.report.alerts import alerts_section
 from tripod.report.gather import EXPECTED_LOOKBACK_MONTHS, host_months
 from tripod.report.hosts import host_report, tier_label
 from tripod.report.period import month_period, parse_time
-from tripod.report.sections import Hardening, Health, Housekeeping, Lifecycle, Patching
+from tripod.report.sections import PATCH_OUTCOME_CHECK, Hardening, Health, Housekeeping, Lifecycle, Patching
 from tripod.report.waivers import Waiver, WaiverBook
 from tripod.store import EvidenceStore
 from tripod.store.records import add_months, month_bounds
@@ -142,6 +142,11 @@ def build_monthly(store: EvidenceStore, client: str, month: str, *, now: datetim
         for section in sections.values():
             section.add(host)
         host["actions"] = action_summary(host.pop("actions"))
+    patching = sections["patching"]
+    if isinstance(patching, Patching):
+        included = set(previous_tiers)
+        patching.add_failed_runs([row for row in store.check_results(
+            client, period.start, period.end, PATCH_OUTCOME_CHECK, ("error", "fail")) if row[0] in included])
     previous = previous_scores(store, client, previous_month, previous_tiers, book)
     reporting = [h for h in hosts if h["has_data"]]
     silent = [h for h in hosts if not h["has_data"]]

@@ -17,6 +17,8 @@ TOP_FAILED_CONTROLS = 10
 HARDWARE_MAX_YEARS = 5
 EOL_HORIZON_DAYS = 365
 
+#: The patch run's outcome check (tripod.patching): one result per host and patch run; `error` = failed.
+PATCH_OUTCOME_CHECK = "TRP-PATCH-004"
 #: Action kinds the report reads (docs/reports.md): updates installed, failed, reboots, exclusions.
 UPDATE_KINDS = ("package_updated", "update_installed")
 FAILED_UPDATE_KINDS = ("package_update_failed", "update_failed")
@@ -69,6 +71,11 @@ class Patching:
                            "reboot_required": patching["reboot_required"],
                            "oldest_pending_days": oldest["age_days"] if oldest else None,
                            "fully_patched": patching["fully_patched"]})
+
+    def add_failed_runs(self, rows: list[tuple[str, str, str, str]]) -> None:
+        """Patch runs that failed this month (every TRP-PATCH-004 error or fail, not only the latest)."""
+        self.failed += [{"host": host, "detail": evidence, "time": time} for host, time, _, evidence in rows]
+        self.failed.sort(key=lambda f: (f["host"], f["time"] or ""))
 
     def result(self) -> dict[str, Any]:
         return {

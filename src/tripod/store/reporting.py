@@ -153,6 +153,18 @@ def latest_findings(conn: sqlite3.Connection, client: str, start: str, end: str)
     yield from _rows(conn, sql, (client, start, end))
 
 
+def check_results(conn: sqlite3.Connection, client: str, start: str, end: str, check_id: str,
+                  statuses: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+    """Every result of `check_id` with one of `statuses` in [start, end): (host, time, status, evidence)."""
+    marks = ", ".join("?" for _ in statuses)
+    sql = f"""
+        SELECT host, time, status, evidence FROM findings
+        WHERE client = ? AND time >= ? AND time < ? AND check_id = ? AND status IN ({marks})
+        ORDER BY host, time, id
+    """
+    return list(_rows(conn, sql, (client, start, end, check_id, *statuses)))
+
+
 def recurring_failures(conn: sqlite3.Connection, client: str, start: str, end: str,
                        min_months: int = 2) -> list[RecurringFailure]:
     """Checks whose latest result in a month was fail or error, in at least `min_months`
