@@ -328,12 +328,14 @@ def test_an_alert_sharing_a_check_id_with_a_finding_shares_its_ticket(store, tmp
 
 def test_an_alert_for_a_host_outside_the_inventory_uses_its_tier_label(store, monkeypatch, tmp_path):
     monkeypatch.setenv("TRIPOD_DATA_DIR", str(tmp_path))
-    table = RouteTable()
+    table = RouteTable(routes={"srv1": host_route(tmp=tmp_path)})
     host, routed = table.for_alert(parse_payload(payload(alert(host="ws77", tier="tier_srp_workstation",
                                                                client="acme")))[0])
     assert (host, routed.client, routed.desk_tier) == ("ws77", "acme", 1)
-    host, routed = table.for_alert(parse_payload(payload(alert(host="x")))[0])
-    assert routed.desk_tier == 2, "no tier label: SRP Server's defaults"
+    host, routed = table.for_alert(parse_payload(payload(alert(host="x", client="globex")))[0])
+    assert (routed.client, routed.desk_tier) == ("acme", 2), "the inventory's only client; SRP Server's defaults"
+    _, routed = RouteTable().for_alert(parse_payload(payload(alert(host="x", client="globex")))[0])
+    assert routed.client == "", "never a client the inventory does not hold"
 
 
 # -- the outbox and delivery --------------------------------------------------------------
@@ -387,6 +389,19 @@ def test_an_event_left_sending_by_a_dead_process_is_sent_again_with_its_key(stor
     lines = (tmp_path / "tickets.jsonl").read_text().splitlines()
     assert len(lines) == 1, "the jsonl sink found its line and did not write it twice"
     assert store.tickets.events()[0].attempts == 2
+
+
+def test_delivery_keeps_to_the_clients_it_was_given(store, tmp_path, monkeypatch):
+    acme, globex = host_route("srv1", tmp=tmp_path), host_route("srv2", client="globex", tmp=tmp_path)
+    record(store, "srv1", [finding("TRP-SVC-002", "fail")])
+    record(store, "srv2", [finding("TRP-SVC-002", "fail")], client="globex")
+    triage_findings(store.tickets, [acme, globex])
+    sink = Recorder()
+    monkeypatch.setattr("tripod.triage.delivery.make_sink", lambda *args: sink)
+    report = deliver(store.tickets, Secrets(webhook_token="acme-only"), clients={"acme", ""})
+    assert report.sent["jsonl"] == 1 and len(sink.sent) == 1
+    assert store.tickets.event_counts({"globex"}) == {("jsonl", "pending"): 1}, "globex's waits for its own triage"
+    assert store.tickets.event_counts() == {("jsonl", "sent"): 1, ("jsonl", "pending"): 1}
 
 
 def test_a_claim_older_than_the_lease_is_taken_over(store, tmp_path):

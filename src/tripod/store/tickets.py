@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -113,6 +113,14 @@ def _where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
     return " AND ".join(["1 = 1", *(clause for clause, _ in kept)]), [value for _, value in kept]
 
 
+def _client_scope(clients: Collection[str] | None) -> tuple[str, list[str]]:
+    """SQL keeping the events (alias `e`) of the tickets of `clients`; None keeps all."""
+    if clients is None:
+        return "1 = 1", []
+    marks = ", ".join("?" for _ in clients) or "NULL"
+    return f"e.ticket_id IN (SELECT ticket_id FROM tickets WHERE client IN ({marks}))", list(clients)
+
+
 def target_key(sink: str, target: Mapping[str, Any]) -> str:
     """Identifies one sink destination (one webhook URL, one file), to skip it while it is down."""
     return _dump([sink, dict(target)])
@@ -183,23 +191,25 @@ class TicketStore:
             (ticket_id, seq, event, sink, _dump(dict(target)), f"{ticket_id}-{seq}", _dump(dict(payload)), created_at))
 
     def claim_next(self, claimer: str, now: str, reclaimable: list[str], stale_before: str,
-                   skip_targets: set[str]) -> TicketEvent | None:
+                   skip_targets: set[str], clients: Collection[str] | None = None) -> TicketEvent | None:
         """Take the oldest deliverable event: pending, or `sending` by a claimer that died
-        (`reclaimable`) or whose claim is older than `stale_before`, and not for a destination
-        in `skip_targets`. An event waits until the ticket's earlier events to the same sink
-        are sent. Returns it marked `sending` by `claimer` with its attempt counted; None when
-        nothing is deliverable."""
+        (`reclaimable`) or whose claim is older than `stale_before`, not for a destination in
+        `skip_targets`, and of a ticket of one of `clients` (None: any). An event waits until the
+        ticket's earlier events to the same sink are sent. Returns it marked `sending` by
+        `claimer` with its attempt counted; None when nothing is deliverable."""
         marks = ", ".join("?" for _ in reclaimable) or "NULL"
+        scope, scope_params = _client_scope(clients)
         sql = f"""SELECT * FROM ticket_events e
                   WHERE e.id > ?
                     AND (e.status = 'pending'
                          OR (e.status = 'sending' AND (e.claimed_by IN ({marks}) OR e.claimed_at < ?)))
                     AND NOT EXISTS (SELECT 1 FROM ticket_events p WHERE p.ticket_id = e.ticket_id
                                     AND p.sink = e.sink AND p.seq < e.seq AND p.status <> 'sent')
+                    AND {scope}
                   ORDER BY e.id LIMIT 50"""
         after = 0
         while True:
-            candidates = self._conn.execute(sql, (after, *reclaimable, stale_before)).fetchall()
+            candidates = self._conn.execute(sql, (after, *reclaimable, stale_before, *scope_params)).fetchall()
             if not candidates:
                 return None
             for row in candidates:
@@ -278,10 +288,11 @@ class TicketStore:
         return [_event(row) for row in self._conn.execute(
             f"SELECT * FROM ticket_events WHERE {where} ORDER BY id", params)]
 
-    def event_counts(self) -> dict[tuple[str, str], int]:
-        """(sink, status) -> number of events."""
+    def event_counts(self, clients: Collection[str] | None = None) -> dict[tuple[str, str], int]:
+        """(sink, status) -> number of events (of the tickets of `clients`; None: all)."""
+        scope, params = _client_scope(clients)
         return {(row[0], row[1]): row[2] for row in self._conn.execute(
-            "SELECT sink, status, COUNT(*) FROM ticket_events GROUP BY sink, status")}
+            f"SELECT sink, status, COUNT(*) FROM ticket_events e WHERE {scope} GROUP BY sink, status", params)}
 
     # -- findings not triaged yet ----------------------------------------------------------
 

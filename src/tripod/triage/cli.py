@@ -137,10 +137,10 @@ def cmd_triage(args: argparse.Namespace) -> int:
         follow_policy(tickets, table.routes)
         console.print(f"triage: {outcomes['hosts']} host(s), {outcomes['findings']} new finding(s): "
                       f"{_outcome_line(outcomes)}", soft_wrap=True)
-        report = deliver(tickets, secrets)
+        report = deliver(tickets, secrets, clients=table.clients)
         for error in report.errors:
             errors.print(f"[yellow]delivery:[/] {escape(error)}", soft_wrap=True)
-        counts = tickets.event_counts()
+        counts = tickets.event_counts(table.clients)
         console.print(f"delivery: {_delivery_line(report, counts)}", soft_wrap=True)
         hosts = set(table.routes)
         touched = [t for t in tickets.find() if t.updated_at >= started and t.host in hosts]

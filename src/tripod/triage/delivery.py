@@ -16,7 +16,7 @@ import os
 import socket
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -75,8 +75,11 @@ def follow_policy(tickets: TicketStore, routes: Mapping[str, Route]) -> int:
     return moved
 
 
-def deliver(tickets: TicketStore, secrets: Secrets, stop: threading.Event | None = None) -> DeliveryReport:
-    """Send every deliverable event once; a destination that fails is skipped for the rest of the pass."""
+def deliver(tickets: TicketStore, secrets: Secrets, stop: threading.Event | None = None,
+            clients: Collection[str] | None = None) -> DeliveryReport:
+    """Send every deliverable event of the tickets of `clients` (None: all) once; a destination that
+    fails is skipped for the rest of the pass. The scope keeps one client's credentials (`secrets`)
+    away from another client's sinks when each client's triage runs with its own."""
     report = DeliveryReport()
     me = claimer_id()
     skip: set[str] = set()
@@ -84,7 +87,7 @@ def deliver(tickets: TicketStore, secrets: Secrets, stop: threading.Event | None
         now = datetime.now(timezone.utc)
         reclaimable = [claimer for claimer in tickets.sending_claimers() if _gone(claimer)]
         event = tickets.claim_next(me, format_time(now), reclaimable,
-                                   format_time(now - timedelta(seconds=LEASE_SECONDS)), skip)
+                                   format_time(now - timedelta(seconds=LEASE_SECONDS)), skip, clients)
         if event is None:
             break
         where = f"{event.sink} {event.ticket_id} ({event.event})"

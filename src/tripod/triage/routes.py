@@ -20,16 +20,26 @@ class RouteTable:
     #: One line per host that cannot be routed (its findings wait, untouched).
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def clients(self) -> set[str]:
+        """The inventory's clients, and '' for alerts about hosts of no known client."""
+        return {known.client for known in self.routes.values()} | {""}
+
     def for_alert(self, alert: Alert) -> tuple[str, Route]:
-        """The host an alert is about, and its route. A host outside the inventory is routed
-        by the shipped defaults of its `tier` label (else SRP Server), to its `client` label."""
+        """The host an alert is about, and its route. A host outside the inventory is routed by
+        the shipped defaults of its `tier` label (else SRP Server's), to its `client` label when
+        that is one of the inventory's clients (else to the only one, or to no client)."""
         host = alert.host or f"unknown:{alert.name}"
         known = self.routes.get(host)
         if known is not None:
             return host, known
         tier = alert.labels.get("tier")
         tier = tier if tier in TIER_GROUPS else FALLBACK_TIER
-        return host, route(host, alert.labels.get("client", ""), tier, tier_policy(tier))
+        ours = self.clients - {""}
+        client = alert.labels.get("client", "")
+        if client not in ours:
+            client = next(iter(ours)) if len(ours) == 1 else ""
+        return host, route(host, client, tier, tier_policy(tier))
 
 
 def load_routes(inventory: list[str], limit: str | None = None, vault_password_file: str | None = None) -> RouteTable:

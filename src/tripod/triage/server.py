@@ -70,7 +70,7 @@ class TriageServer(ThreadingHTTPServer):
             while not self.stopping.is_set():
                 self.wake.clear()
                 try:
-                    report = deliver(store.tickets, self.secrets, self.stopping)
+                    report = deliver(store.tickets, self.secrets, self.stopping, self.table.clients)
                     for error in report.errors:
                         self.log(f"delivery: {error}")
                     if report.sent:
@@ -108,7 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(404, {"error": f"no such path {self.path}; POST alerts to {ALERTMANAGER_PATH}"})
             return
         with EvidenceStore(self.server.db_path) as store:
-            counts = store.tickets.event_counts()
+            counts = store.tickets.event_counts(self.server.table.clients)
         queued = sum(count for (_, status), count in counts.items() if status in ("pending", "sending"))
         failed = sum(count for (_, status), count in counts.items() if status == "failed")
         self._answer(200, {"status": "ok", "queued_events": queued, "failed_events": failed})
