@@ -67,3 +67,20 @@ def test_bad_input_exits_2_with_one_line(store, tmp_path, capsys, argv, message)
 def test_missing_store_is_bad_input(tmp_path, capsys):
     assert main(["report", "--store", str(tmp_path / "none.sqlite"), "--month", "2026-11"]) == 2
     assert "no evidence store" in capsys.readouterr().err
+
+
+def test_worker_processes_write_the_same_reports(store, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    for out, jobs in ((one, "1"), (two, "2")):
+        assert main(["report", "--store", str(store), "--month", fx.MONTH, "--format", "json,csv", "--out", str(out),
+                     "--jobs", jobs]) == 0
+    names = sorted(p.name for p in one.iterdir())
+    assert names == sorted(p.name for p in two.iterdir()) and len(names) == 6
+    for name in names:
+        if name.endswith(".json"):  # the generation time differs by the second at most
+            first, second = (json.loads((d / name).read_text()) for d in (one, two))
+            first.pop("generated_at"), second.pop("generated_at")
+            first["period"].pop("as_of"), second["period"].pop("as_of")
+            assert first == second
+        else:
+            assert (one / name).read_text() == (two / name).read_text()

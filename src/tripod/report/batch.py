@@ -9,11 +9,11 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from tripod.report.monthly import build_monthly
-from tripod.report.render import write_report
+from tripod.report.render import environment, write_report
 from tripod.store import EvidenceStore
 
 
@@ -47,7 +47,14 @@ def write_monthly_reports(store_path: Path, clients: list[str], month: str, out:
         return _write_clients(store_path, clients, month, out, formats, now)
     jobs = min(jobs, len(clients))
     shares = [clients[i::jobs] for i in range(jobs)]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    # Workers forked after the templates are compiled share them; they open their own store
+    # connection (the caller must not hold one open across the fork). Spawn where fork is missing.
+    if "fork" in get_all_start_methods():
+        environment().get_template("monthly.html.j2")
+        context = get_context("fork")
+    else:
+        context = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = [pool.submit(_write_clients, store_path, share, month, out, formats, now) for share in shares]
         done = {w.client: w for future in futures for w in future.result()}
     return [done[client] for client in clients]

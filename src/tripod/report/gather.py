@@ -15,7 +15,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from tripod.models import Action
-from tripod.report.period import Period
+from tripod.report.period import Period, parse_time
 from tripod.store import EvidenceStore
 from tripod.store.records import add_months, month_bounds
 from tripod.store.reporting import FactSample, HostSighting
@@ -40,6 +40,11 @@ class Sample:
     collected_at: str
     filesystems: Mapping[str, FsPoint]
     pending_security: frozenset[str] | None  # None: pending updates not assessed
+    day: float = 0.0  # collected_at in days since the epoch, for trend lines
+
+    def __post_init__(self) -> None:
+        if not self.day:
+            object.__setattr__(self, "day", parse_time(self.collected_at).timestamp() / 86400.0)
 
 
 class FindingRow(NamedTuple):

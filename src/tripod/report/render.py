@@ -84,6 +84,26 @@ def _counts_cells(counts: dict[str, int]) -> Markup:
     return Markup("".join(f'<td class="num">{int(counts[status])}</td>' for status in STATUSES))
 
 
+def _attention_row(f: dict[str, Any]) -> str:
+    status = f["effective_status"]
+    waiver = f["waiver"]
+    note = ""
+    if waiver:
+        note = f" ({escape(waiver['reference'])}{', expired' if waiver['state'] == 'expired' else ''})"
+    fix = ""
+    if f["remediation"] and status in ("fail", "error"):
+        fix = f'<br><span class="muted">Fix: {escape(f["remediation"])}</span>'
+    return (f'<tr><td>{escape(f["title"])} <span class="muted">{escape(f["check_id"])}</span></td>'
+            f'<td>{_sev(f["severity"])}</td><td class="status-{escape(status)}">{escape(status.replace("_", " "))}'
+            f'{note}</td><td>{escape(f["evidence"])}{fix}</td></tr>')
+
+
+def _attention_rows(findings: list[dict[str, Any]]) -> Markup:
+    """The appendix rows of a host's results that are not passes (plain Python: the appendix is
+    most of a large report, and a template loop costs several times more)."""
+    return Markup("".join(_attention_row(f) for f in findings))
+
+
 class _Environment(Environment):
     """Looks a dictionary's keys up first: `host.score` is `host["score"]` (reports are plain data),
     which is most of the rendering time for large reports."""
@@ -102,7 +122,7 @@ def environment() -> Environment:
     env = _Environment(loader=PackageLoader("tripod.report", "templates"), autoescape=select_autoescape(["j2", "html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(pct=_pct, dash=_dash, size=_size, size_rate=_size_rate, stamp=_stamp, day=_day, hours=_hours,
-                       band=_band, sev=_sev, counts_cells=_counts_cells)
+                       band=_band, sev=_sev, counts_cells=_counts_cells, attention_rows=_attention_rows)
     env.globals.update(month_name=month_name, tier_label=tier_label, charts=charts)
     return env
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from tripod.report.gather import Sample
 from tripod.report.period import parse_time
 
-SECONDS_PER_DAY = 86400.0
 #: A projection needs at least this much history between its first and last point.
 MIN_SPAN_DAYS = 1.0
 
@@ -37,8 +36,7 @@ def days_to_full(history: Sequence[Sample], mount: str, free_bytes: int | None) 
     Points are the mount's used bytes in each snapshot of `history`. With fewer than two
     points, under MIN_SPAN_DAYS of history, or no growth, there is no projection.
     """
-    points = [(parse_time(s.collected_at).timestamp() / SECONDS_PER_DAY, s.filesystems[mount].used_bytes)
-              for s in history if mount in s.filesystems]
+    points = [(s.day, s.filesystems[mount].used_bytes) for s in history if mount in s.filesystems]
     if len(points) < 2:
         return Projection(len(points), 0.0, None, None)
     span = points[-1][0] - points[0][0]
