@@ -34,6 +34,7 @@ class ActionModule(ControllerAction):
         # The task's effective check mode: the command line's --check, or a check_mode keyword on
         # the play, block or include (which ansible_check_mode does not reflect).
         dry_run = bool(self._play_context.check_mode or args["report_only"])
+        result["report_only"] = args["report_only"]
         if args["platform"] == "windows":
             result.update(changed=False, dry_run=dry_run, warnings=[],
                           msg="dry run: nothing will be changed" if dry_run else "Windows housekeeping by the policy")

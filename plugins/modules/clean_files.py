@@ -19,7 +19,8 @@ description:
   - Files are looked up and deleted relative to an open handle of their directory
     (C(os.fwalk)), so a directory swapped for a symbolic link during the walk cannot redirect
     a deletion elsewhere (the classic temp-cleaner race).
-  - Only regular files are deleted. Directories, sockets, pipes, devices and links are kept.
+  - Only regular files are deleted. Directories, sockets, pipes, devices and links are kept, and
+    directories matching O(skip_dirs) (running services' private temporary directories) are not entered.
   - In check mode nothing is deleted; the result reports what would be deleted and the bytes
     that would be freed.
   - Bytes are the disk space the files occupy (allocated blocks), which is what deleting them
@@ -47,6 +48,14 @@ options:
       label:
         description: Free text returned with this directory's result, for example C(temp files).
         type: str
+  skip_dirs:
+    description:
+      - Shell patterns of directory names that are never entered, at any depth. The default keeps
+        the private temporary directories of running services (C(PrivateTmp)), as
+        systemd-tmpfiles does.
+    type: list
+    elements: str
+    default: ["systemd-private-*"]
   report_only:
     description: Delete nothing, as in check mode, and report what would be deleted.
     type: bool
@@ -130,7 +139,7 @@ def _note(result, limit, message):
         result["errors"].append(message)
 
 
-def clean_directory(entry, now, check_mode, same_filesystem=True, error_limit=20):
+def clean_directory(entry, now, check_mode, same_filesystem=True, error_limit=20, skip_dirs=("systemd-private-*",)):
     """Clean one configured directory; returns its result entry (see RETURN)."""
     path = entry["path"]
     result = {
@@ -171,6 +180,7 @@ def clean_directory(entry, now, check_mode, same_filesystem=True, error_limit=20
     # topdown with follow_symlinks=False: fwalk never descends into a link, and checks that each
     # directory it opens is the one it listed (no swap for a link in between).
     for dirpath, dirnames, filenames, dirfd in os.fwalk(root, topdown=True, onerror=on_error, follow_symlinks=False):
+        dirnames[:] = [name for name in dirnames if not any(fnmatch.fnmatchcase(name, p) for p in skip_dirs)]
         if same_filesystem:
             kept = []
             for name in dirnames:
@@ -221,6 +231,7 @@ def main():
                     "label": {"type": "str"},
                 },
             },
+            "skip_dirs": {"type": "list", "elements": "str", "default": ["systemd-private-*"]},
             "report_only": {"type": "bool", "default": False},
             "same_filesystem": {"type": "bool", "default": True},
             "error_limit": {"type": "int", "default": 20},
@@ -233,7 +244,8 @@ def main():
     now = time.time()
     dry_run = module.check_mode or module.params["report_only"]
     results = [
-        clean_directory(entry, now, dry_run, module.params["same_filesystem"], module.params["error_limit"])
+        clean_directory(entry, now, dry_run, module.params["same_filesystem"], module.params["error_limit"],
+                        module.params["skip_dirs"])
         for entry in module.params["paths"]
     ]
     files = sum(r["files"] for r in results)

@@ -85,6 +85,10 @@ dry_run:
   description: Nothing may be changed (check mode or O(report_only)).
   returned: success
   type: bool
+report_only:
+  description: O(report_only) as given; the steps' modules take it, check mode reaches them by itself.
+  returned: success
+  type: bool
 summary:
   description: One line naming the steps selected and what each should free.
   returned: success

@@ -83,6 +83,13 @@ def test_check_mode_deletes_nothing_and_reports_the_same(tree):
     assert (again["files"], again["bytes"]) == (0, 0), "a second run has nothing left"
 
 
+def test_running_services_private_temp_directories_are_not_entered(tree):
+    private = make(tree["root"] / "systemd-private-0123abcd-chronyd.service-Ab12Cd" / "tmp" / "old.sock.lock", age_days=40)
+    result = clean(tree["root"])
+    assert private.exists()
+    assert result["files"] == 2  # the other old files still go
+
+
 def test_patterns_select_by_name(tree):
     make(tree["root"] / "app.log.1.gz", age_days=40)
     make(tree["root"] / "app.log", age_days=40)

@@ -88,7 +88,7 @@ def test_the_role_calls_every_step_the_script_has(source):
     assert called == steps == {"CleanFiles", "ComponentCleanup", "RecycleBin"}
     # Dry runs (report-only, audit policy) go through -ReportOnly; no task sets check_mode itself,
     # so an inherited check mode (--check, or a check_mode keyword) always holds.
-    assert all(t["ansible.windows.win_powershell"]["parameters"]["ReportOnly"] == "{{ housekeeping_plan.dry_run }}"
+    assert all(t["ansible.windows.win_powershell"]["parameters"]["ReportOnly"] == "{{ housekeeping_plan.report_only }}"
                for t in tasks if "ansible.windows.win_powershell" in t)
     assert all(t.get("check_mode") in (None, True) for t in tasks)
 

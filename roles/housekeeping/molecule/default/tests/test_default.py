@@ -72,7 +72,8 @@ def test_old_files_under_the_configured_paths_are_gone(host):
 
 def test_everything_else_is_untouched(host):
     for path in ("/tmp/tripod-recent.bin", "/var/log/tripod-app.log", "/srv/tripod-outside/old.bin",
-                 "/srv/tripod-outside/sub/old.bin", "/tmp/tripod-other-fs/old.bin"):
+                 "/srv/tripod-outside/sub/old.bin", "/tmp/tripod-other-fs/old.bin",
+                 "/tmp/systemd-private-tripod-test.service-Ab12Cd/tmp/old.bin"):
         assert host.file(path).is_file, path
     assert host.file("/tmp/tripod-link-to-file").linked_to == "/srv/tripod-outside/old.bin"
     assert host.file("/var/tmp/tripod-link-to-dir").linked_to == "/srv/tripod-outside"
