@@ -17,6 +17,9 @@ description:
     time synchronisation, security inputs (effective sshd settings, uid 0 and password-less accounts,
     sudo NOPASSWD rules, firewall, automatic updates, auditd, world-writable files), certificate
     expiry and backup markers."
+  - "The C(hardening) probe reads what the hardening controls need (kernel parameters, file modes,
+    login.defs, PAM, sudo defaults, journald, core dumps, kernel modules, banners, audit rules,
+    listening ports, ...): see C(plugins/module_utils/tripod_hardening_probe.py)."
   - Read-only. It never changes the host, never refreshes package lists (no C(apt-get update), dnf runs
     with C(--cacheonly)), so pending updates are computed from the package lists the host already has.
     Runs the same in check mode.
@@ -85,9 +88,9 @@ options:
     type: list
     elements: str
     choices: [identity, lifecycle, patches, capacity, services, time, ssh, accounts, sudo, firewall,
-              auto_updates, auditd, world_writable, certificates, backups]
+              auto_updates, auditd, world_writable, certificates, backups, hardening]
     default: [identity, lifecycle, patches, capacity, services, time, ssh, accounts, sudo, firewall,
-              auto_updates, auditd, world_writable, certificates, backups]
+              auto_updates, auditd, world_writable, certificates, backups, hardening]
 attributes:
   check_mode:
     support: full
@@ -256,12 +259,14 @@ from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_versions
     kernel_flavour,
     newest_kernel,
 )
+from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_hardening_probe
 
 SCHEMA_VERSION = 1
 
 ALL_PROBES = [
     "identity", "lifecycle", "patches", "capacity", "services", "time", "ssh", "accounts",
     "sudo", "firewall", "auto_updates", "auditd", "world_writable", "certificates", "backups",
+    "hardening",
 ]
 
 EXTRA_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
@@ -1200,6 +1205,7 @@ def empty_facts():
         },
         "certificates": [],
         "backups": [],
+        "hardening": tripod_hardening_probe.empty_section(),
         "errors": [],
         "probes_run": [],
         "probe_seconds": {},
@@ -1353,6 +1359,7 @@ class Collector:
             ("world_writable", "security.world_writable", self.probe_world_writable),
             ("certificates", "certificates", self.probe_certificates),
             ("backups", "backups", self.probe_backups),
+            ("hardening", "hardening", self.probe_hardening),
         ]
         return [(name, func) for probe, name, func in table if probe in selected]
 
@@ -1970,6 +1977,11 @@ class Collector:
             else:
                 self.error("certificates", "%s: not found" % base)
         return found
+
+    def probe_hardening(self):
+        """Inputs of the hardening controls, read by a separate module_utils (see its docstring)."""
+        return {"hardening": tripod_hardening_probe.collect(run=lambda args: self.cmd(args, ok_rcs=None),
+                                                            error=self.error)}
 
     def probe_backups(self):
         now = time.time()

@@ -125,4 +125,7 @@ def validate_inventory(sources: list[str], limit: str | None = None, vault_passw
         raise InputError(f"{', '.join(sources)}: the inventory has no hosts" + (f" matching --limit {limit}" if limit else ""))
     resolutions = [resolve_host(h.name, h.groups, h.vars, ansible_origin) for h in hosts]
     problems = [problem for resolution in resolutions for problem in resolution.problems]
+    from tripod.hardening.host import waiver_problems  # the client's hardening waivers file, if any
+
+    problems.extend(waiver_problems(resolutions, sources))
     return resolutions, problems

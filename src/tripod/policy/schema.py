@@ -137,6 +137,22 @@ def _clean_path_check(windows: bool) -> Callable[[Any], str | None]:
     return check_entry
 
 
+# -- hardening -----------------------------------------------------------------------------------
+def _check_control_id(value: Any) -> str | None:
+    from tripod.hardening.catalog import load_catalog  # the catalog is the list of valid ids
+
+    if value in load_catalog().ids():
+        return None
+    return f"'{value}' is not a control of Tripod's hardening catalog (docs/hardening.md)"
+
+
+def _check_port_spec(value: Any) -> str | None:
+    match = re.match(r"^(tcp|udp)/(\d{1,5})$", value)
+    if match and 1 <= int(match.group(2)) <= 65535:
+        return None
+    return f"'{value}' is not a protocol and port like tcp/443 or udp/161"
+
+
 _PERCENT = {"minimum": 1, "maximum": 100}
 _STR_LIST = Field(str, "entry")
 _PATH_LIST = Field(str, "absolute path", extra=_check_absolute_path)
@@ -215,6 +231,20 @@ SCHEMA: Schema = {
             "event_log_max_mb": Field(int, "maximum size of the Application, System and Security event logs "
                                       "(0: leave as is)", minimum=0, maximum=4096),
         },
+    },
+    "hardening": {
+        "level": Field(str, "hardening level: which controls apply (server or workstation)", choices=("server", "workstation")),
+        "max_disruption": Field(str, "controls more disruptive than this are audited but never enforced",
+                                choices=("low", "medium", "high")),
+        "disabled_controls": Field(list, "hardening controls switched off (neither audited nor enforced), by id",
+                                   items=Field(str, "control id", extra=_check_control_id)),
+        "waivers_file": Field(str, "the client's waivers file, relative to the inventory directory; "
+                              "empty: waivers.yml there when it exists"),
+        "ssh_allow_groups": Field(list, "groups allowed to log in over SSH (TRP-SSH-020); empty: no allow list",
+                                  items=_STR_LIST),
+        "firewall_allow": Field(list, "inbound ports the Tripod firewall (TRP-FW-001) also opens, e.g. tcp/443",
+                                items=Field(str, "protocol/port", extra=_check_port_spec)),
+        "banner": Field(str, "legal warning shown before login (issue, issue.net, motd, Windows legal notice)"),
     },
     "report": {
         "monthly": Field(bool, "write the monthly client report"),

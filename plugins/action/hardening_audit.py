@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Audit a host against Tripod's hardening catalog on the controller. Documentation: plugins/modules/hardening_audit.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.errors import AnsibleActionFail
+from ansible_collections.tripod.maintenance.plugins.plugin_utils.controller_action import ControllerAction
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "mode": {"type": "str", "required": True, "choices": ["audit", "enforce"]},
+    "facts": {"type": "dict"},
+    "policy": {"type": "dict"},
+    "level": {"type": "str", "choices": ["server", "workstation"]},
+    "disabled": {"type": "list", "elements": "str", "default": []},
+    "management": {"type": "dict", "default": {}},
+    "waivers_file": {"type": "str"},
+    "windows_facts": {"type": "dict"},
+    "before": {"type": "dict"},
+    "emit": {"type": "bool", "default": True},
+    "enforce_expired_waivers": {"type": "bool", "default": True},
+    "reads_only": {"type": "bool", "default": False},
+}
+
+
+class ActionModule(ControllerAction):
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = super().run(tmp, task_vars)
+        from tripod.errors import InputError
+        from tripod.hardening import actions, load_catalog
+        from tripod.hardening.host import audit_host
+
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        task_vars = task_vars or {}
+        if args["reads_only"]:
+            result.update(changed=False, ansible_facts={"hardening_windows_reads": load_catalog().windows_reads()})
+            return result
+        facts = args["facts"] if args["facts"] is not None else task_vars.get("tripod_compliance")
+        policy = args["policy"] if args["policy"] is not None else task_vars.get("tripod_policy")
+        if facts is None:
+            raise AnsibleActionFail("no compliance facts: run the tripod.maintenance.facts role first or pass facts")
+        if policy is None:
+            raise AnsibleActionFail("no effective policy: run the tripod.maintenance.preflight role first or pass policy")
+        windows = args["windows_facts"] if args["windows_facts"] is not None else task_vars.get("tripod_hardening_windows")
+        try:
+            audit = audit_host(
+                host=str(task_vars.get("inventory_hostname", "?")),
+                groups=list(task_vars.get("group_names", [])),
+                facts=facts,
+                policy=policy,
+                mode=args["mode"],
+                management=args["management"],
+                level=args["level"],
+                disabled=args["disabled"],
+                inventory_dir=task_vars.get("inventory_dir"),
+                waivers_file=args["waivers_file"],
+                windows_facts=windows,
+                enforce_expired_waivers=args["enforce_expired_waivers"],
+            )
+        except InputError as exc:
+            result.update(failed=True, msg=f"invalid hardening input, nothing was changed: {exc}")
+            return result
+        plan = audit.plan
+        plan["waivers_file"] = audit.waivers_file
+        counts = plan["counts"]
+        result.update(
+            changed=False,
+            ansible_facts={"hardening_plan": plan},
+            counts=counts,
+            failing=plan["failing"],
+            msg=f"{sum(counts.values())} finding(s): " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())),
+        )
+        if args["emit"]:
+            result["tripod_findings"] = audit.assessment.findings()
+            if args["before"] is not None:
+                done = list(args["before"].get("enforce") or [])
+                result["tripod_actions"] = actions(done, audit.assessment, load_catalog(), bool(self._task.check_mode),
+                                                   args["before"].get("status"))
+        return result
