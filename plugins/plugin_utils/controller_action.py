@@ -25,3 +25,18 @@ class ControllerAction(ActionBase):
         if importlib.util.find_spec("tripod") is None:
             raise AnsibleActionFail(MISSING_TRIPOD)
         return super().run(tmp, task_vars)
+
+    @staticmethod
+    def host_value(args: dict[str, Any], task_vars: dict[str, Any] | None, name: str, variable: str,
+                   missing: str) -> Any:
+        """The argument `name`, else the host's variable `variable`; AnsibleActionFail(missing) without either."""
+        value = args.get(name)
+        if value is None:
+            value = (task_vars or {}).get(variable)
+        if value is None:
+            raise AnsibleActionFail(missing)
+        return value
+
+
+NO_POLICY = "no effective policy: run the tripod.maintenance.preflight role first or pass policy"
+NO_FACTS = "no compliance facts: run the tripod.maintenance.facts role first or pass facts"

@@ -192,6 +192,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from tripod.run_summary import show_after_run as show_health_and_housekeeping
 
         show_health_and_housekeeping(console, result.run_id)  # failing health checks, space reclaimed
+    if not args.no_evidence:
+        from tripod.patching.summary import show_after_run
+
+        show_after_run(console, result)  # patch runs: patched / nothing to do / skipped / failed / not started
     return EXIT_OK if result.all_ok else EXIT_HOSTS_FAILED
 
 

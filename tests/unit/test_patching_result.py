@@ -102,14 +102,14 @@ def test_nothing_to_do_and_a_deferred_reboot():
 def test_a_lock_failure_is_one_clear_sentence_and_fails_the_host():
     failure = {"task": "Patching | Install the selected updates", "result": {
         "msg": "failed: E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 88 (python3)",
-        "attempts": 2}}
+        "attempts": 3}}
     result = build(HostRun(policy=POLICY, guard=GUARD, plan=PLAN, failure=failure), NOW)
     valid(result)
     assert result.failed and result.outcome == outcome.FAILED
     finding = result.findings[0]
     assert (finding["status"], finding["severity"]) == ("error", "high")
     assert finding["evidence"].startswith("failed: package database locked by another process (process 88, python3) "
-                                          "after 2 attempt(s); nothing was installed")
+                                          "after 4 attempt(s); nothing was installed"), "patch.retries 3: four attempts"
     assert finding["remediation"]
 
 

@@ -41,11 +41,14 @@ def _text(result: Mapping[str, Any]) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def classify(task: str, result: Mapping[str, Any]) -> Failure:
-    """One sentence for a failed task result (its `msg`, `stderr`, `stdout` and `attempts`)."""
+def classify(task: str, result: Mapping[str, Any], retries: int = 0) -> Failure:
+    """One sentence for a failed task result (its `msg`, `stderr` and `stdout`).
+
+    A transient failure that is still there was retried `retries` times (patch.retries): Ansible's
+    own `attempts` is not the number of attempts once the retries ran out.
+    """
     text = _text(result)
-    attempts = result.get("attempts")
-    tries = f" after {attempts} attempt(s)" if isinstance(attempts, int) and attempts > 1 else ""
+    tries = f" after {retries + 1} attempt(s)" if retries > 0 and is_transient(result) else ""
     if re.search(_LOCK, text, re.IGNORECASE):
         holder = _HELD_BY.search(text)
         who = f" (process {holder.group(1)}, {holder.group(2)})" if holder else ""

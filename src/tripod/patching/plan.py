@@ -72,26 +72,20 @@ class Plan:
         return ", ".join(parts)
 
 
-def _selection(update: Mapping[str, Any], patch: Mapping[str, Any]) -> str:
-    """Why a pending update is (not) installed: selected, held_already, excluded, not_approved, not_security."""
+def _selection(update: Mapping[str, Any], patch: Mapping[str, Any], windows: bool) -> str:
+    """Why a pending update is (not) installed: selected, rejected, held_already, excluded, not_approved, not_security."""
     name = str(update["name"])
-    if update.get("held"):
-        return "held_already"
-    if matches(name, patch["exclude"]):
-        return "excluded"
-    if patch["approval"] == "approved_only" and not matches(name, patch["approved_packages"]):
-        return "not_approved"
-    if patch["classes"] == "security" and not update.get("security"):
-        return "not_security"
-    return "selected"
 
+    def match(patterns: Iterable[str]) -> bool:
+        return _windows_matches(update, patterns) if windows else matches(name, patterns)
 
-def _windows_selection(update: Mapping[str, Any], patch: Mapping[str, Any]) -> str:
-    if update.get("kb") and any(str(update["kb"]).upper() == kb.upper() for kb in patch["reject_kbs"]):
+    if windows and update.get("kb") and str(update["kb"]).upper() in {kb.upper() for kb in patch["reject_kbs"]}:
         return "rejected"
-    if _windows_matches(update, patch["exclude"]):
+    if not windows and update.get("held"):
+        return "held_already"
+    if match(patch["exclude"]):
         return "excluded"
-    if patch["approval"] == "approved_only" and not _windows_matches(update, patch["approved_packages"]):
+    if patch["approval"] == "approved_only" and not match(patch["approved_packages"]):
         return "not_approved"
     if patch["classes"] == "security" and not update.get("security"):
         return "not_security"
@@ -122,7 +116,7 @@ def plan_updates(facts: Mapping[str, Any], policy: Mapping[str, Any]) -> Plan:
                "held_already": plan.held_already, "rejected": plan.rejected_kbs}
     windows = manager == "windows_update"
     for update in patches.get("pending") or []:
-        reason = _windows_selection(update, patch) if windows else _selection(update, patch)
+        reason = _selection(update, patch, windows)
         name = str(update["name"])
         if reason == "selected":
             plan.updates.append({key: update.get(key) for key in ("name", "installed", "candidate", "origin", "security", "kb")})

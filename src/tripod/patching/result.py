@@ -152,7 +152,8 @@ def build(run: HostRun, now: datetime | None = None) -> Result:
         parts.append(duration)
 
     if run.failure is not None:
-        failure = classify(str(run.failure.get("task") or ""), run.failure.get("result") or {})
+        failure = classify(str(run.failure.get("task") or ""), run.failure.get("result") or {},
+                           int(run.policy["patch"]["retries"]))
         result.outcome, result.failed = outcome.FAILED, True
         detail = "; ".join([failure.message, *parts])
     elif is_windows and problems:
