@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -153,7 +154,7 @@ def hold_dpkg_lock(name: str) -> None:
     for _ in range(100):  # readiness: the holder wrote its pid once it holds the lock
         if exec_(name, "cat", "/run/tripod-lock.pid", check=False):
             return
-        subprocess.run(["sleep", "0.1"], check=True)
+        time.sleep(0.1)
     raise AssertionError(f"{name}: the lock holder did not start")
 
 
