@@ -196,6 +196,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from tripod.patching.summary import show_after_run
 
         show_after_run(console, result)  # patch runs: patched / nothing to do / skipped / failed / not started
+    if not args.no_evidence:
+        from tripod.hardening.summary import show_after_run as show_hardening
+
+        show_hardening(console, result.run_id)  # controls per host, failing and waived ones, changes
     return EXIT_OK if result.all_ok else EXIT_HOSTS_FAILED
 
 
