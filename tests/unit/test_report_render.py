@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 from html.parser import HTMLParser
 
 import pytest
 
 from tests import report_fixture as fx
+from tests.unit.test_report_data import latest_statuses
 from tripod.report import build_monthly
 from tripod.report.render import FINDING_COLUMNS, HOST_COLUMNS, render_html, slug, write_report
 from tripod.store import EvidenceStore
@@ -116,7 +117,11 @@ def test_json_and_csv_files(report, tmp_path):
     with (tmp_path / f"{base}-findings.csv").open() as handle:
         findings = list(csv.DictReader(handle))
     assert tuple(findings[0]) == FINDING_COLUMNS
-    assert len(findings) == sum(len(h["findings"]) for h in report["hosts"])
+    latest = latest_statuses("ACME Ltd", fx.MONTH, date(2026, 11, 30))
+    assert len(findings) == sum(len(checks) for checks in latest.values())
+    assert {(f["host"], f["check_id"], f["effective_status"]) for f in findings} == {
+        (host, check, status) for host, checks in latest.items() for check, (_, status) in checks.items()}
+    assert len(findings) == sum(len(h["findings"]) + len(h["passed"]) for h in report["hosts"])
     expired = [f for f in findings if f["waiver_state"] == "expired"]
     assert {(f["host"], f["check_id"], f["effective_status"]) for f in expired} == {
         ("db01", "TRP-SSH-003", "fail"), ("db01", "TRP-SSH-005", "fail")}

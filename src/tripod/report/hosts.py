@@ -58,16 +58,20 @@ def finding_row(finding: FindingRow, book: WaiverBook, as_of: datetime) -> dict[
     return row
 
 
-def _area_counts(rows: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
-    """Counts by effective status: overall, and per area (in AREAS order), in one pass."""
+#: The columns of a host's `passed` rows (passes are kept compact: most results are passes).
+PASSED_COLUMNS = ("check_id", "area", "title", "severity", "evidence", "time")
+
+
+def _area_counts(rows: list[dict[str, Any]],
+                 passed: list[list[Any]]) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Counts by effective status: overall, and per area (in AREAS order)."""
     overall = scoring.empty_counts()
     by_area: dict[str, dict[str, int]] = {}
-    for row in rows:
-        status = row["effective_status"]
+    for area_name, status in [(r["area"], r["effective_status"]) for r in rows] + [(p[1], "pass") for p in passed]:
         overall[status] += 1
-        area = by_area.get(row["area"])
+        area = by_area.get(area_name)
         if area is None:
-            area = by_area[row["area"]] = scoring.empty_counts()
+            area = by_area[area_name] = scoring.empty_counts()
         area[status] += 1
     return overall, {name: by_area[name] for name in AREAS if name in by_area}
 
@@ -158,9 +162,17 @@ def host_report(item: HostMonth, book: WaiverBook, as_of: datetime) -> dict[str,
                   f"{last.message or 'no message'}"
                   if last else "not seen in any run this month")
         return {**base, "has_data": False, "band": scoring.NO_DATA, "score": None, "silent_reason": reason,
-                "counts": scoring.empty_counts(), "areas": {}, "findings": []}
-    rows = sorted((finding_row(f, book, as_of) for f in item.findings), key=_area_order)
-    counts, by_area = _area_counts(rows)
+                "counts": scoring.empty_counts(), "areas": {}, "findings": [], "passed": []}
+    rows, passed = [], []
+    for finding in item.findings:
+        if finding.status == "pass" and not finding.waiver:
+            passed.append([finding.check_id, finding.area, finding.title, finding.severity, finding.evidence,
+                           finding.time])
+        else:
+            rows.append(finding_row(finding, book, as_of))
+    rows.sort(key=_area_order)
+    passed.sort(key=_passed_order)
+    counts, by_area = _area_counts(rows, passed)
     score = scoring.percent(counts)
     areas = {}
     for area, area_counts in by_area.items():
@@ -168,7 +180,8 @@ def host_report(item: HostMonth, book: WaiverBook, as_of: datetime) -> dict[str,
         areas[area] = {"score": area_score, "band": scoring.band(area_score), "counts": area_counts}
     facts = item.facts or {}
     report = {**base, "has_data": True, "score": score, "band": scoring.band(score), "counts": counts, "areas": areas,
-              "facts_at": item.facts_at, "os": os_name(facts), "os_family": facts.get("os_family"), "findings": rows}
+              "facts_at": item.facts_at, "os": os_name(facts), "os_family": facts.get("os_family"), "findings": rows,
+              "passed": passed}
     if item.facts is not None:
         report["patching"] = _patching(item, facts)
         report["filesystems"] = _filesystems(item, facts)
@@ -188,3 +201,7 @@ _AREA_RANK = {area: rank for rank, area in enumerate(AREAS)}
 
 def _area_order(row: dict[str, Any]) -> tuple[int, str]:
     return _AREA_RANK.get(row["area"], len(AREAS)), row["check_id"]
+
+
+def _passed_order(row: list[Any]) -> tuple[int, str]:
+    return _AREA_RANK.get(row[1], len(AREAS)), row[0]

@@ -15,7 +15,7 @@ from tripod.models import AREAS, format_time
 from tripod.report import scoring
 from tripod.report.alerts import alerts_section
 from tripod.report.gather import EXPECTED_LOOKBACK_MONTHS, host_months
-from tripod.report.hosts import host_report, tier_label
+from tripod.report.hosts import PASSED_COLUMNS, host_report, tier_label
 from tripod.report.period import month_period, parse_time
 from tripod.report.sections import PATCH_OUTCOME_CHECK, Hardening, Health, Housekeeping, Lifecycle, Patching
 from tripod.report.waivers import Waiver, WaiverBook
@@ -170,6 +170,7 @@ def build_monthly(store: EvidenceStore, client: str, month: str, *, now: datetim
         "scorecard": scorecard(scores, previous),
         **{name: section.result() for name, section in sections.items()},
         "alerts": alerts_section(store, client, period),
+        "passed_columns": list(PASSED_COLUMNS),
         "hosts": hosts,
     }
 

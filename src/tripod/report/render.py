@@ -144,6 +144,7 @@ def render_html(report: dict[str, Any]) -> str:
             trend_series=series, trend_areas=areas)
     card = report["scorecard"]
     area_rows = [(name.capitalize(), a["score"], a["previous_score"], a["band"]) for name, a in card["areas"].items()]
+    # A waived result that counts as waived, or one whose waiver expired, is in `findings` too.
     attention = {h["host"]: [f for f in h["findings"] if f["effective_status"] != "pass"] for h in report["hosts"]}
     return environment().get_template("monthly.html.j2").render(report=report, css=stylesheet(), area_rows=area_rows,
                                                                 attention=attention)
@@ -190,7 +191,7 @@ def host_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
 
 
 def finding_rows(report: dict[str, Any]) -> Iterable[tuple[Any, ...]]:
-    """One row per finding, in FINDING_COLUMNS order."""
+    """One row per result, in FINDING_COLUMNS order: each host's results that are not passes, then its passes."""
     own = FINDING_COLUMNS[2:11]
     for host in report["hosts"]:
         name, tier = host["host"], host["tier"]
@@ -198,19 +199,19 @@ def finding_rows(report: dict[str, Any]) -> Iterable[tuple[Any, ...]]:
             waiver = row["waiver"]
             extra = (waiver["reference"], waiver["owner"], waiver["expires"], waiver["state"]) if waiver else _NO_WAIVER
             yield (name, tier, *[row[k] for k in own], *extra)
+        for check_id, area, title, severity, evidence, time in host["passed"]:
+            yield (name, tier, area, check_id, title, severity, "pass", "pass", time, evidence, "", *_NO_WAIVER)
 
 
 _NO_WAIVER = (None, None, None, None)
 
 
 def _write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[dict[str, Any] | tuple[Any, ...]]) -> None:
-    """A CSV file with a header; None is written as an empty field."""
+    """A CSV file with a header (the csv module writes None as an empty field)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
-        for row in rows:
-            values = [row[c] for c in columns] if isinstance(row, dict) else row
-            writer.writerow(["" if v is None else v for v in values])
+        writer.writerows([row[c] for c in columns] if isinstance(row, dict) else row for row in rows)
 
 
 def base_name(report: dict[str, Any]) -> str:
