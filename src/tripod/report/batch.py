@@ -49,11 +49,10 @@ def write_monthly_reports(store_path: Path, clients: list[str], month: str, out:
     shares = [clients[i::jobs] for i in range(jobs)]
     # Workers forked after the templates are compiled share them; they open their own store
     # connection (the caller must not hold one open across the fork). Spawn where fork is missing.
-    if "fork" in get_all_start_methods():
+    method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    if method == "fork":
         environment().get_template("monthly.html.j2")
-        context = get_context("fork")
-    else:
-        context = get_context("spawn")
+    context = get_context(method)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = [pool.submit(_write_clients, store_path, share, month, out, formats, now) for share in shares]
         done = {w.client: w for future in futures for w in future.result()}
