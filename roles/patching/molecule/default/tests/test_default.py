@@ -93,3 +93,8 @@ def test_only_the_host_that_needed_a_reboot_was_restarted(host):
 def test_the_health_gate_passed_after_the_change(host):
     gate = [f for f in result(host)["result"]["tripod_findings"] if f["check_id"] == "TRP-PATCH-005"]
     assert [g["status"] for g in gate] == ["pass"]
+
+
+def test_the_pre_and_post_hooks_ran_once_around_the_upgrade(host):
+    assert host.file("/root/hooks.log").content_string == "pre-hook\npost-hook\n", \
+        "a command before, a task file after; neither in check mode nor in the idempotence run"
