@@ -189,16 +189,13 @@ def _execute(args: argparse.Namespace, playbook_name: str, check: bool, run_tabl
 def cmd_run(args: argparse.Namespace) -> int:
     result = _execute(args, args.playbook, args.check)
     if not args.no_evidence:
+        from tripod.hardening.summary import show_after_run as show_hardening
+        from tripod.patching.summary import show_after_run as show_patching
         from tripod.run_summary import show_after_run as show_health_and_housekeeping
 
+        # Each prints only when the run recorded evidence of its area.
         show_health_and_housekeeping(console, result.run_id)  # failing health checks, space reclaimed
-    if not args.no_evidence:
-        from tripod.patching.summary import show_after_run
-
-        show_after_run(console, result)  # patch runs: patched / nothing to do / skipped / failed / not started
-    if not args.no_evidence:
-        from tripod.hardening.summary import show_after_run as show_hardening
-
+        show_patching(console, result)  # patched / nothing to do / skipped / failed / not started
         show_hardening(console, result.run_id)  # controls per host, failing and waived ones, changes
     return EXIT_OK if result.all_ok else EXIT_HOSTS_FAILED
 
