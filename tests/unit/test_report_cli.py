@@ -84,3 +84,46 @@ def test_worker_processes_write_the_same_reports(store, tmp_path):
             assert first == second
         else:
             assert (one / name).read_text() == (two / name).read_text()
+
+
+def test_waivers_file_fills_in_what_the_reference_lacks(tmp_path):
+    from tripod.models import Finding
+    from tripod.store import EvidenceStore, HostResult
+    from tripod.waivers import load_waivers
+
+    waivers = tmp_path / "waivers.yml"
+    waivers.write_text(
+        "waivers:\n"
+        "  - control: TRP-SSH-002\n"
+        "    scope: {host: h1}\n"
+        "    owner: jane@acme.example\n"
+        "    ticket: ACME-1234\n"
+        "    justification: The backup appliance needs password logins until 2027.\n"
+        "    expires: 2026-12-15\n")
+    [entry] = load_waivers(waivers)
+    path = tmp_path / "evidence.sqlite"
+    with EvidenceStore(path) as store:
+        run = store.start_run("r1", started_at="2026-11-10T02:00:00Z")
+        store.record_host(run, HostResult(host="h1", status="ok", client="ACME Ltd", tier="tier_srp_server",
+                                          finished_at="2026-11-10T02:00:00Z", findings=[Finding.from_dict({
+                                              "area": "hardening", "check_id": "TRP-SSH-002", "title": "t",
+                                              "severity": "high", "status": "waived", "waiver": entry.reference})]))
+    out = tmp_path / "out"
+    assert main(["report", "--store", str(path), "--month", "2026-11", "--format", "json", "--out", str(out),
+                 "--waivers", str(waivers)]) == 0
+    [shown] = json.loads((out / "acme-ltd-2026-11.json").read_text())["hardening"]["waivers"]
+    assert (shown["reference"], shown["owner"], shown["ticket"], shown["expires"], shown["scope"]) == (
+        "ACME-1234", "jane@acme.example", "ACME-1234", "2026-12-15", "host h1")
+    assert shown["justification"] == "The backup appliance needs password logins until 2027."
+    # Without the file, the reference alone still gives owner and expiry, not the justification.
+    assert main(["report", "--store", str(path), "--month", "2026-11", "--format", "json", "--out", str(out)]) == 0
+    [alone] = json.loads((out / "acme-ltd-2026-11.json").read_text())["hardening"]["waivers"]
+    assert (alone["owner"], alone["expires"], alone["justification"]) == ("jane@acme.example", "2026-12-15", None)
+
+
+def test_a_broken_waivers_file_is_bad_input(store, tmp_path, capsys):
+    waivers = tmp_path / "waivers.yml"
+    waivers.write_text("waivers:\n  - control: TRP-SSH-002\n")
+    assert main(["report", "--store", str(store), "--month", "2026-11", "--waivers", str(waivers),
+                 "--out", str(tmp_path)]) == 2
+    assert "waivers.yml: waivers[0]" in capsys.readouterr().err

@@ -161,6 +161,9 @@ def test_expired_waivers_count_as_fails_and_are_flagged(report):
     ('{"id": "W-8", "owner": "it", "expiry": "2027-01-02", "reason": "vendor"}',
      Waiver("W-8", owner="it", justification="vendor", expires=date(2027, 1, 2))),
     ("id: W-9, until: 2026-13-01", Waiver("W-9")),  # an impossible date is unknown, not a crash
+    ("ACME-1234 (owner jane@acme.example, group legacy_backup, expires 2027-03-31)",  # tripod.waivers' form
+     Waiver("ACME-1234", owner="jane@acme.example", ticket="ACME-1234", scope="group legacy_backup",
+            expires=date(2027, 3, 31))),
 ])
 def test_waiver_references(text, expected):
     assert parse_reference(text) == expected

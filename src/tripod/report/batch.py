@@ -6,6 +6,7 @@ and writes whole clients, so a worker holds one client's report at a time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from tripod.report.monthly import build_monthly
 from tripod.report.render import environment, write_report
+from tripod.report.waivers import Waiver
 from tripod.store import EvidenceStore
 
 
@@ -28,11 +30,11 @@ class Written:
 
 
 def _write_clients(store_path: Path, clients: list[str], month: str, out: Path, formats: list[str],
-                   now: datetime | None) -> list[Written]:
+                   now: datetime | None, waivers: Mapping[str, Waiver]) -> list[Written]:
     results = []
     with EvidenceStore(store_path) as store:
         for client in clients:
-            report = build_monthly(store, client, month, now=now)
+            report = build_monthly(store, client, month, now=now, waivers=waivers)
             files = write_report(report, out, formats)
             overall, coverage = report["scorecard"]["overall"], report["coverage"]
             results.append(Written(client, overall["score"], overall["band"], coverage["reporting"],
@@ -41,10 +43,14 @@ def _write_clients(store_path: Path, clients: list[str], month: str, out: Path, 
 
 
 def write_monthly_reports(store_path: Path, clients: list[str], month: str, out: Path, formats: list[str], *,
-                          jobs: int = 1, now: datetime | None = None) -> list[Written]:
-    """Write `month`'s report of each client; with jobs > 1, clients are shared among that many processes."""
+                          jobs: int = 1, now: datetime | None = None,
+                          waivers: Mapping[str, Waiver] | None = None) -> list[Written]:
+    """Write `month`'s report of each client; with jobs > 1, clients are shared among that many processes.
+
+    `waivers`: known waivers by the reference findings carry (`waivers.from_waivers_file()`)."""
+    known = dict(waivers or {})
     if jobs <= 1 or len(clients) <= 1:
-        return _write_clients(store_path, clients, month, out, formats, now)
+        return _write_clients(store_path, clients, month, out, formats, now, known)
     jobs = min(jobs, len(clients))
     shares = [clients[i::jobs] for i in range(jobs)]
     # Workers forked after the templates are compiled share them; they open their own store
@@ -54,6 +60,7 @@ def write_monthly_reports(store_path: Path, clients: list[str], month: str, out:
         environment().get_template("monthly.html.j2")
     context = get_context(method)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(_write_clients, store_path, share, month, out, formats, now) for share in shares]
+        futures = [pool.submit(_write_clients, store_path, share, month, out, formats, now, known)
+                   for share in shares]
         done = {w.client: w for future in futures for w in future.result()}
     return [done[client] for client in clients]

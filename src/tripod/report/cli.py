@@ -33,6 +33,8 @@ def add_parser(commands: Any) -> None:
                         help=f"where to write the files (default: ./{DEFAULT_OUT})")
     report.add_argument("--store", type=Path, metavar="FILE",
                         help="the evidence store (default: $TRIPOD_DATA_DIR/evidence.sqlite)")
+    report.add_argument("--waivers", type=Path, metavar="FILE",
+                        help="the client's waivers file: owner, ticket, justification and expiry of each waiver")
     report.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="write the clients' monthly reports in N processes (default: 1)")
     report.set_defaults(handler=cmd_report)
@@ -89,6 +91,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from tripod.report.batch import write_monthly_reports
     from tripod.report.render import write_report
     from tripod.report.review import build_review
+    from tripod.report.waivers import from_waivers_file
 
     formats = _formats(args.format)
     if args.review:
@@ -105,15 +108,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         parse_month(args.month)
     if args.jobs < 1:
         raise InputError(f"--jobs: {args.jobs} must be at least 1")
+    waivers = from_waivers_file(args.waivers) if args.waivers else {}
     with _open_store(args.store) as store:
         clients = _clients(store, args.client)
         store_path = store.path
         if args.review:
             for client in clients:
-                data = build_review(store, client, args.half)
+                data = build_review(store, client, args.half, waivers=waivers)
                 _print_written(console, client, data["signoff_state"], write_report(data, args.out, formats))
             return EXIT_OK
-    for written in write_monthly_reports(store_path, clients, args.month, args.out, formats, jobs=args.jobs):
+    for written in write_monthly_reports(store_path, clients, args.month, args.out, formats, jobs=args.jobs,
+                                         waivers=waivers):
         score = "no score" if written.score is None else f"{written.score:.1f}% {written.band}"
         _print_written(console, written.client, f"{score}, {written.reporting} of {written.expected} hosts reporting",
                        written.files)

@@ -7,7 +7,7 @@ format it; they compute nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -112,10 +112,11 @@ def scorecard(current: _Scores, previous: _Scores | None) -> dict[str, Any]:
 
 
 def build_monthly(store: EvidenceStore, client: str, month: str, *, now: datetime | None = None,
-                  waivers: Iterable[Waiver] = (), tiers: Collection[str] | None = None) -> dict[str, Any]:
+                  waivers: Iterable[Waiver] | Mapping[str, Waiver] = (),
+                  tiers: Collection[str] | None = None) -> dict[str, Any]:
     """Every figure of `client`'s report for `month` (YYYY-MM), read from `store`.
 
-    `waivers`: known waivers (e.g. from the client's waivers file), preferred over what the
+    `waivers`: known waivers (a list, or `waivers.from_waivers_file()`), preferred over what the
     findings' waiver references say. `tiers`: only hosts in these tiers at the end of the
     month (the engineer review covers SRP Server hosts only).
     """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,11 +111,11 @@ def review_digest(review: dict[str, Any]) -> str:
 
 
 def build_review(store: EvidenceStore, client: str, half: str, *, now: datetime | None = None,
-                 waivers: Iterable[Waiver] = ()) -> dict[str, Any]:
+                 waivers: Iterable[Waiver] | Mapping[str, Waiver] = ()) -> dict[str, Any]:
     """The engineer review of `client` for `half` (YYYY-H1 or YYYY-H2)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     period = half_period(half)
-    waiver_list = list(waivers)
+    waiver_list = waivers if isinstance(waivers, Mapping) else list(waivers)
     monthly: dict[str, dict[str, Any] | None] = {}
     for month in period.months:
         if parse_time(f"{month}-01T00:00:00Z") > now:

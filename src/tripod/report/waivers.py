@@ -5,12 +5,15 @@ A finding carries only a reference string. The report reads what that string hol
 - a JSON object: `{"id": "W-7", "owner": "ops", "expires": "2026-12-31", "ticket": "SD-1"}`;
 - `key=value` (or `key: value`) pairs separated by `;` or `,`, e.g.
   `W-7; owner=ops; ticket=SD-1; expires=2026-12-31`: a first part without a key is the id;
+- the hardening role's form (`tripod.waivers.Waiver.reference`):
+  `ACME-1234 (owner jane@acme.example, group legacy_backup, expires 2027-03-31)`;
 - a plain id (`W-7`): owner and expiry are then unknown, and shown as such.
 
 Keys: `id`, `control`, `scope`, `owner`, `ticket`, `justification` (or `reason`), `expires`
-(or `expiry`, `until`). A waiver list (`Waiver` objects, e.g. loaded from a client's
-waivers file) can be passed to the report; an entry whose `reference` matches a finding's
-waiver reference (or the reference's id) takes precedence over what the string holds.
+(or `expiry`, `until`). A waiver list can be passed to the report (`from_waivers_file()` reads a
+client's waivers file, `tripod report --waivers FILE`); an entry whose reference matches a
+finding's waiver reference takes precedence over what the string holds, and adds what the
+string lacks (the justification).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 from tripod.report.period import parse_date
 
@@ -30,6 +34,8 @@ _ALIASES = {"expiry": "expires", "until": "expires", "expires_on": "expires", "r
             "check_id": "control", "ref": "id", "reference": "id"}
 _FIELDS = ("id", "control", "scope", "owner", "ticket", "justification", "expires")
 _PAIR = re.compile(r"^\s*([A-Za-z_]+)\s*[=:]\s*(.*?)\s*$")
+_HARDENING = re.compile(r"^(?P<ticket>\S+) \(owner (?P<owner>[^,]+), (?P<scope>(?:host|group) [^,]+), "
+                        r"expires (?P<expires>\d{4}-\d{2}-\d{2})\)$")
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,9 @@ class Waiver:
 
 def _fields_of(reference: str) -> dict[str, str]:
     text = reference.strip()
+    hardening = _HARDENING.match(text)
+    if hardening:
+        return {"id": hardening["ticket"], **hardening.groupdict()}
     if text.startswith("{"):
         try:
             loaded = json.loads(text)
@@ -92,10 +101,16 @@ def parse_reference(reference: str) -> Waiver:
 
 
 class WaiverBook:
-    """Looks up the waiver behind a finding's reference: the given list first, then the string."""
+    """Looks up the waiver behind a finding's reference: the given list first, then the string.
 
-    def __init__(self, waivers: Iterable[Waiver] = ()) -> None:
-        self._known: Mapping[str, Waiver] = {w.reference: w for w in waivers}
+    `waivers`: Waiver objects (found by their `reference`), or a mapping from the reference
+    string findings carry to the Waiver (as `from_waivers_file()` returns)."""
+
+    def __init__(self, waivers: Iterable[Waiver] | Mapping[str, Waiver] = ()) -> None:
+        if isinstance(waivers, Mapping):
+            self._known: Mapping[str, Waiver] = dict(waivers)
+        else:
+            self._known = {w.reference: w for w in waivers}
 
     def lookup(self, reference: str, control: str | None = None) -> Waiver:
         parsed = parse_reference(reference)
@@ -103,3 +118,16 @@ class WaiverBook:
         if known is None:
             return parsed if parsed.control or control is None else replace(parsed, control=control)
         return known if known.control or control is None else replace(known, control=control)
+
+
+def from_waivers_file(path: str | Path) -> dict[str, Waiver]:
+    """A client's waivers file (the hardening role's, `tripod.waivers`), keyed by the reference its
+    findings carry; an InputError names the file and entry when it is malformed."""
+    from tripod.waivers import load_waivers
+
+    return {
+        entry.reference: Waiver(reference=entry.ticket, control=entry.control,
+                                scope=f"{entry.scope_kind} {entry.scope}", owner=entry.owner, ticket=entry.ticket,
+                                justification=entry.justification, expires=entry.expires)
+        for entry in load_waivers(path)
+    }
