@@ -29,12 +29,9 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from tests.integration import browser  # noqa: E402
+from tests.integration.conftest import in_ci  # noqa: E402
 
 NOW = datetime.fromisoformat(fx.NOW.replace("Z", "+00:00"))
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def need(available: bool, what: str) -> None:
