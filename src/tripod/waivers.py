@@ -53,8 +53,15 @@ class Waiver:
 
     @property
     def reference(self) -> str:
-        """The short reference shown in findings and reports."""
-        return f"{self.ticket} (owner {self.owner}, {self.scope_kind} {self.scope}, expires {self.expires.isoformat()})"
+        """The reference in findings: `TICKET; control=..; scope=..; owner=..; ticket=..; expires=..`.
+
+        The `key=value` form is what the reports read back (tripod.report.waivers.parse_reference);
+        `;` and `,` separate its fields, so they are dropped from the values.
+        """
+        fields = {"control": self.control, "scope": f"{self.scope_kind} {self.scope}", "owner": self.owner,
+                  "ticket": self.ticket, "expires": self.expires.isoformat()}
+        clean = {key: re.sub(r"[;,]\s*", " ", value) for key, value in fields.items()}
+        return "; ".join([clean["ticket"]] + [f"{key}={value}" for key, value in clean.items()])
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from tripod.checks.base import Outcome, failed, listing, not_applicable, passed, probe_error
 
@@ -107,6 +107,22 @@ def _spec(params: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k in ("equals", "in", "not_in", "min", "max", "nonempty")}
 
 
+def _as_spec(spec: Any) -> Mapping[str, Any]:
+    """A catalog value spec: a mapping (min, max, ...) or a plain list of accepted values."""
+    return spec if isinstance(spec, Mapping) else {"in": spec}
+
+
+def every(items: Iterable[tuple[str, Any, str | None]], joiner: str = " ") -> Outcome:
+    """Pass when no (label, value, problem) has a problem; the evidence lists them all."""
+    problems, good = [], []
+    for label, value, problem in items:
+        if problem:
+            problems.append(f"{label}{joiner}{problem}")
+        else:
+            good.append(f"{label}{joiner}{value}")
+    return failed("; ".join(problems)) if problems else passed(", ".join(good))
+
+
 # --------------------------------------------------------------------------- SSH
 
 
@@ -154,12 +170,8 @@ def _check_sshd(facts, params, ctx):
 @_absent_is_na
 def _check_sshd_all(facts, params, ctx):
     settings = _sshd(facts)
-    problems, good = [], []
-    for key, spec in params["settings"].items():
-        spec = spec if isinstance(spec, Mapping) else {"in": spec}
-        problem = compare(settings.get(key), spec)
-        (problems.append(f"{key} {problem}") if problem else good.append(f"{key} {settings.get(key)}"))
-    return failed("; ".join(problems)) if problems else passed(", ".join(good))
+    return every((key, settings.get(key), compare(settings.get(key), _as_spec(spec)))
+                 for key, spec in params["settings"].items())
 
 
 @check("sshd_maxstartups", "security.ssh")
@@ -200,20 +212,12 @@ def _check_allow_groups(facts, params, ctx):
 @check("sysctl", "hardening.sysctl")
 def _check_sysctl(facts, params, ctx):
     values = hardening(facts, "sysctl")
-    problems, good, absent = [], [], []
-    for key, spec in params["values"].items():
-        value = values.get(key)
-        if value is None:
-            absent.append(key)
-            continue
-        spec = spec if isinstance(spec, Mapping) else {"in": spec}
-        problem = compare(value, spec)
-        (problems.append(f"{key} = {problem}") if problem else good.append(f"{key} = {value}"))
-    if absent and not problems and not good:
+    present = {key: spec for key, spec in params["values"].items() if values.get(key) is not None}
+    absent = [key for key in params["values"] if key not in present]
+    if absent and not present:
         return not_applicable(f"the kernel has no {listing(absent)}")
-    if problems:
-        return failed("; ".join(problems + [f"{k} absent" for k in absent]))
-    return passed(", ".join(good))
+    items = [(key, values[key], compare(values[key], _as_spec(spec))) for key, spec in present.items()]
+    return every(items + [(key, None, "absent") for key in absent], joiner=" = ")
 
 
 @check("file_mode", "hardening.files")
@@ -750,12 +754,11 @@ def _check_win_registry(facts, params, ctx):
 
 @check("win_registry_all")
 def _check_win_registry_all(facts, params, ctx):
-    problems, good = [], []
+    items = []
     for spec in params["values"]:
         value, missing = _registry_value(ctx, spec)
-        problem = "not set" if missing else compare(value, _spec(spec))
-        (problems.append(f"{spec['name']} {problem}") if problem else good.append(f"{spec['name']} = {value}"))
-    return failed("; ".join(problems)) if problems else passed(", ".join(good))
+        items.append((spec["name"], value, "not set" if missing else compare(value, _spec(spec))))
+    return every(items)
 
 
 @check("win_smb")

@@ -1,0 +1,115 @@
+"""Testinfra checks of the hardening scenario: the enforced settings are in effect, not only written.
+
+Run by verify.yml through pytest against every instance (podman connection, as root).
+"""
+
+import re
+
+import pytest
+
+
+def sshd(host) -> dict:
+    output = host.check_output("/usr/sbin/sshd -T")
+    settings = {}
+    for line in output.splitlines():
+        key, _, value = line.partition(" ")
+        settings[key] = value
+    return settings
+
+
+def test_sshd_runs_with_the_hardened_effective_settings(host):
+    assert host.service("ssh").is_running
+    assert host.run("/usr/sbin/sshd -t").rc == 0
+    settings = sshd(host)
+    expected = {
+        "permitrootlogin": "no", "passwordauthentication": "no", "kbdinteractiveauthentication": "no",
+        "maxauthtries": "3", "x11forwarding": "no", "allowtcpforwarding": "no", "allowagentforwarding": "no",
+        "clientaliveinterval": "300", "clientalivecountmax": "2", "logingracetime": "60", "loglevel": "VERBOSE",
+        "banner": "/etc/issue.net", "maxsessions": "4", "maxstartups": "10:30:60", "tcpkeepalive": "no",
+        "compression": "no",
+    }
+    assert {key: settings.get(key) for key in expected} == expected
+    macs = settings["macs"].split(",")
+    assert macs and not [m for m in macs if re.search("md5|sha1|umac-64", m)]
+
+
+def test_sshd_configuration_files_are_root_only(host):
+    dropin = host.file("/etc/ssh/sshd_config.d/00-tripod-hardening.conf")
+    assert dropin.exists and dropin.user == "root" and dropin.mode == 0o600
+    assert host.file("/etc/ssh/sshd_config").mode == 0o600
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("net.ipv4.conf.all.accept_redirects", "0"),
+    ("net.ipv4.conf.default.accept_redirects", "0"),
+    ("net.ipv6.conf.all.accept_redirects", "0"),
+    ("net.ipv4.conf.all.send_redirects", "0"),
+    ("net.ipv4.conf.all.log_martians", "1"),
+    ("net.ipv4.conf.all.rp_filter", "1"),
+    ("net.ipv4.conf.default.accept_source_route", "0"),
+])
+def test_network_parameters_of_the_namespace_are_set(host, key, value):
+    assert host.check_output(f"sysctl -n {key}") == value
+
+
+def test_kernel_parameters_of_the_host_are_left_alone(host):
+    text = host.file("/etc/sysctl.d/60-tripod-hardening.conf").content_string
+    assert "net.ipv4.conf.all.accept_redirects" in text
+    assert "kernel." not in text and "fs." not in text, "the container must not claim the host's kernel"
+
+
+def test_the_firewall_drops_inbound_but_keeps_ssh_open(host):
+    ruleset = host.check_output("nft list table inet tripod_filter")
+    assert "policy drop" in ruleset
+    ports = re.search(r"tcp dport (\{[^}]*\}|\d+) accept", ruleset)
+    assert ports and re.search(r"\b22\b", ports.group(1)), ruleset
+    assert host.service("nftables").is_enabled
+
+
+def test_sudo_works_through_the_validated_rules_and_logs_to_its_own_file(host):
+    assert host.run("visudo -c").rc == 0
+    assert host.file("/etc/sudoers.d/60-tripod-hardening").mode == 0o440
+    assert host.run("runuser -u tripod -- sudo -n true").rc == 0
+    assert "COMMAND=/usr/bin/true" in host.file("/var/log/sudo.log").content_string
+
+
+def test_pam_locks_out_after_failures_but_never_the_management_group(host):
+    auth = host.file("/etc/pam.d/common-auth").content_string
+    assert re.search(r"^auth\s+requisite\s+pam_faillock\.so preauth", auth, re.M)
+    assert re.search(r"^auth\s+\[default=die\]\s+pam_faillock\.so authfail", auth, re.M)
+    conf = host.file("/etc/security/faillock.conf").content_string
+    assert re.search(r"^deny = 5$", conf, re.M) and re.search(r"^unlock_time = 900$", conf, re.M)
+    # podman exec runs as root here, so root's group is the management group
+    assert re.search(r"^admin_group = root$", conf, re.M)
+    assert "pam_pwquality.so" in host.file("/etc/pam.d/common-password").content_string
+    assert "pam_tmpdir.so" in host.file("/etc/pam.d/common-session").content_string
+
+
+def test_login_shells_get_the_idle_timeout_and_no_core_dumps(host):
+    assert host.check_output("runuser -u tripod -- bash -lc 'echo $TMOUT'") == "900"
+    assert host.check_output("runuser -u tripod -- bash -lc 'ulimit -c'") == "0"
+
+
+def test_files_and_homes_have_the_enforced_modes(host):
+    assert host.file("/home/tripod").mode & 0o007 == 0
+    assert host.file("/etc/issue").content_string.startswith("Authorised access only")
+    assert "Debian" not in host.file("/etc/issue.net").content_string
+    defs = host.file("/etc/login.defs").content_string
+    assert re.search(r"^PASS_MAX_DAYS\s+365$", defs, re.M) and re.search(r"^UMASK\s+027$", defs, re.M)
+
+
+def test_compilers_are_root_only_and_stay_so_across_upgrades(host):
+    assembler = host.check_output("readlink -f /usr/bin/as")
+    assert host.file(assembler).mode & 0o007 == 0
+    assert assembler in host.check_output("dpkg-statoverride --list")
+
+
+def test_updates_and_scans_are_scheduled(host):
+    assert 'APT::Periodic::Unattended-Upgrade "1";' in host.check_output("apt-config dump")
+    assert host.run("systemctl is-enabled tripod-rootkit-scan.timer").stdout.strip() == "enabled"
+    assert "$nrconf{restart} = 'l';" in host.file("/etc/needrestart/conf.d/60-tripod.conf").content_string
+
+
+def test_the_rollback_was_disarmed(host):
+    assert "tripod-hardening-rollback" not in host.check_output("systemctl list-timers --all --no-legend")
+    assert host.file("/var/backups/tripod-hardening").mode == 0o700

@@ -1,0 +1,168 @@
+"""`tripod run harden` over real SSH, as a new user would: dry run, enforce, SSH still works, idempotent.
+
+One Debian 12 fleet container (systemd, sshd, the management user `tripod` with a key and sudo),
+with CAP_NET_ADMIN and its own writable /proc/sys/net (hardening_fleet.py), so that the firewall
+and the network parameters are enforced too. The tests run in order on the same container:
+
+1. `--check` lists the failing controls, records them, and changes nothing on the host;
+2. the real run fixes them; the management user logs in over SSH afterwards (key only, as root
+   logins and passwords are now refused); the evidence holds every control, the waived one as
+   `waived` with its reference, the expired one as `fail` plus TRP-WAIVER-001;
+3. a second run changes nothing;
+4. a change that locks the management user out (DenyUsers) is rolled back by the armed timer and
+   the run fails loudly; SSH works afterwards;
+5. a malformed waivers file stops the host before any change, naming the file and the entry.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fleet import fleet as fleet_lib
+from tests.fleet.harness import Fleet
+from tests.integration.hardening_fleet import NETWORK_ADMIN_ARGS, open_network_sysctls
+from tests.integration.test_run_fleet import tripod  # `python -m tripod.cli ...` with its own data dir
+
+pytestmark = pytest.mark.containers
+
+HOST = "hardening-ssh12"
+# What a run may change: configuration, packages, and the management user's home.
+CHECKSUM = (
+    "find /etc /usr /var/lib/dpkg /home -xdev -type f -printf '%p %m %U %G\\n' | sort > /tmp/.meta && "
+    "find /etc /usr /var/lib/dpkg /home -xdev -type f ! -path '/home/tripod/.ansible/*' -print0 | sort -z "
+    "| xargs -0 sha256sum | cat /tmp/.meta - | grep -v '/home/tripod/.ansible/' | sha256sum"
+)
+
+
+def waivers(today: date) -> dict:
+    return {"waivers": [
+        {"control": "TRP-SSH-006", "scope": {"host": HOST}, "owner": "ops@example.org", "ticket": "OPS-42",
+         "justification": "This host is the client's SSH jump host.", "expires": (today + timedelta(days=90)).isoformat()},
+        {"control": "TRP-SSH-022", "scope": {"group": "tier_srp_server"}, "owner": "ops@example.org", "ticket": "OPS-7",
+         "justification": "Slow satellite link.", "expires": (today - timedelta(days=1)).isoformat()},
+    ]}
+
+
+@pytest.fixture(scope="module")
+def hardened_host(fleet_images, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("hardening-fleet")
+    fleet = Fleet(workdir)
+    try:
+        fleet.up(HOST, release="12", podman_args=NETWORK_ADMIN_ARGS)
+        open_network_sysctls(HOST)
+        inventory_dir = workdir / "client"
+        inventory_dir.mkdir()
+        # AIDE's first configuration build takes minutes on a busy machine; the Lynis benchmark covers it.
+        inventory = fleet.inventory(groups={HOST: ["tier_srp_server"]},
+                                    group_vars={"all": {"tripod_client": "hardening-test",
+                                                        "hardening_disabled_controls": ["TRP-FIM-001", "TRP-FIM-002"]}},
+                                    path=inventory_dir / "hosts.yml")
+        (inventory_dir / "waivers.yml").write_text(yaml.safe_dump(waivers(date.today())), encoding="utf-8")
+        yield fleet, inventory, workdir / "data"
+    finally:
+        fleet.down()
+
+
+def checksum() -> str:
+    return fleet_lib.podman("exec", HOST, "sh", "-c", CHECKSUM).stdout.strip()
+
+
+def ssh(*command: str) -> subprocess.CompletedProcess[str]:
+    node = fleet_lib.node(HOST)
+    return subprocess.run(node.ssh_command(fleet_lib.ssh_key(), *command), capture_output=True, text=True,
+                          timeout=60, env=fleet_lib.podman_env(), check=False)
+
+
+def findings(data_dir: Path, run_id: str | None = None) -> dict[str, dict]:
+    from tripod.store import EvidenceStore
+
+    with EvidenceStore(data_dir / "evidence.sqlite") as store:
+        rows = [f for f in store.findings("hardening-test", date.today().strftime("%Y-%m"))
+                if f.area == "hardening" and f.host == HOST]
+    latest = run_id or max(rows, key=lambda f: f.time or "").run_id
+    return {f.check_id: f for f in rows if f.run_id == latest}
+
+
+def changed_count(stdout: str) -> int:
+    for line in stdout.splitlines():
+        cells = [cell.strip() for cell in line.split("│")[1:-1]]
+        if cells and cells[0] == HOST:
+            return int(cells[3])
+    raise AssertionError(f"no summary row for {HOST}:\n{stdout[-3000:]}")
+
+
+def test_check_mode_lists_the_failing_controls_and_changes_nothing(hardened_host):
+    _, inventory, data_dir = hardened_host
+    before = checksum()
+    result = tripod("run", "harden", "-i", str(inventory), "--check", data_dir=data_dir)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+    assert checksum() == before, "a dry run changed files on the host"
+    dry = findings(data_dir)
+    assert dry["TRP-SSH-001"].status == "fail" and "permitrootlogin without-password" in dry["TRP-SSH-001"].evidence
+    assert dry["TRP-FW-001"].status == "fail"
+
+
+def test_enforce_fixes_them_and_the_management_user_still_logs_in(hardened_host):
+    _, inventory, data_dir = hardened_host
+    result = tripod("run", "harden", "-i", str(inventory), data_dir=data_dir)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr
+    login = ssh("sudo", "-n", "/usr/sbin/sshd", "-T")
+    assert login.returncode == 0, login.stderr
+    assert "permitrootlogin no" in login.stdout and "passwordauthentication no" in login.stdout
+    assert ssh("sudo", "-n", "nft", "list", "table", "inet", "tripod_filter").returncode == 0
+    limits = ssh("grep '^Max core file size' /proc/self/limits").stdout.split()  # one remote shell command
+    assert limits[4:6] == ["0", "0"], f"pam_limits applies to SSH sessions: {limits}"
+    after = findings(data_dir)
+    assert after["TRP-SSH-001"].status == "pass" and after["TRP-SYSCTL-013"].status == "pass"
+    assert after["TRP-SSH-006"].status == "waived" and after["TRP-SSH-006"].waiver.startswith("OPS-42")
+    assert after["TRP-SSH-022"].status == "fail" and after["TRP-SSH-022"].waiver.startswith("OPS-7")
+    assert after["TRP-WAIVER-001"].status == "fail" and "TRP-SSH-022 (OPS-7" in after["TRP-WAIVER-001"].evidence
+    failing = sorted(k for k, f in after.items() if f.status in ("fail", "error"))
+    # IP forwarding and IPv6 router advertisements are audited only at the default max_disruption
+    assert failing == ["TRP-SSH-022", "TRP-SYSCTL-010", "TRP-SYSCTL-020", "TRP-WAIVER-001"], failing
+    assert "not enforced: disruption high" in after["TRP-SYSCTL-010"].evidence
+    assert "allowtcpforwarding yes" in login.stdout, "the waived control was not enforced"
+
+
+def test_a_second_run_changes_nothing(hardened_host):
+    _, inventory, data_dir = hardened_host
+    result = tripod("run", "harden", "-i", str(inventory), data_dir=data_dir)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+    assert changed_count(result.stdout) == 0, result.stdout[-4000:]
+
+
+def test_a_change_that_locks_the_management_user_out_is_rolled_back(hardened_host):
+    _, inventory, data_dir = hardened_host
+    result = tripod("run", "harden", "-i", str(inventory), "-e",
+                    '{"hardening_sshd_extra_settings": {"DenyUsers": "tripod"}, "hardening_rollback_seconds": 20}',
+                    data_dir=data_dir)
+    assert result.returncode == 1, result.stdout[-4000:]
+    assert "The armed rollback restored the previous" in result.stdout + result.stderr
+    login = ssh("true")
+    assert login.returncode == 0, f"locked out after the rollback: {login.stderr}"
+    dropin = ssh("sudo", "-n", "cat", "/etc/ssh/sshd_config.d/00-tripod-hardening.conf").stdout
+    assert "DenyUsers" not in dropin and "PermitRootLogin no" in dropin
+
+
+def test_a_malformed_waivers_file_stops_the_host_before_any_change(hardened_host):
+    _, inventory, data_dir = hardened_host
+    path = inventory.parent / "waivers.yml"
+    broken = waivers(date.today())
+    broken["waivers"][1]["expires"] = "next spring"
+    path.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    try:
+        validate = tripod("validate", "-i", str(inventory), data_dir=data_dir)
+        assert validate.returncode == 1
+        assert f"{path}: waivers[1].expires: 'next spring' is not a date (YYYY-MM-DD)" in validate.stdout
+        before = checksum()
+        result = tripod("run", "harden", "-i", str(inventory), data_dir=data_dir)
+        assert result.returncode == 1
+        assert "invalid hardening input, nothing was changed" in result.stdout + result.stderr
+        assert checksum() == before
+    finally:
+        path.write_text(yaml.safe_dump(waivers(date.today())), encoding="utf-8")
