@@ -20,6 +20,7 @@ import grp
 import os
 import pwd
 import re
+import shutil
 import stat
 import time
 
@@ -478,7 +479,7 @@ class HardeningProbe(object):
                 if name in PACKAGES and fields.get("Status", "").endswith(" installed"):
                     installed[name] = fields.get("Version")
             return {"manager": "dpkg", "installed": installed}
-        if self.run is not None and _which("rpm"):
+        if self.run is not None and shutil.which("rpm", path="/usr/bin:/bin"):
             rc, out, _err = self.run(["rpm", "-q", "--qf", "%{NAME} %{VERSION}-%{RELEASE}\\n"] + list(PACKAGES))
             for line in out.splitlines():
                 parts = line.split()
@@ -649,13 +650,6 @@ def _apt_periodic(reader):
         for match in re.finditer(r'APT::Periodic::([A-Za-z-]+)\s+"([^"]*)"\s*;', reader.maybe(path) or ""):
             values[match.group(1)] = match.group(2)
     return values
-
-
-def _which(name):
-    for folder in ("/usr/bin", "/bin", "/usr/sbin", "/sbin"):
-        if os.access(os.path.join(folder, name), os.X_OK):
-            return os.path.join(folder, name)
-    return None
 
 
 def _user_name(uid):
