@@ -68,15 +68,9 @@ options:
     description: Report at most this many individual errors per directory (all are counted).
     type: int
     default: 20
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
-author:
-  - Tripod maintainers
+extends_documentation_fragment:
+  - tripod.maintenance.attributes
+  - tripod.maintenance.attributes.posix
 """
 
 EXAMPLES = r"""

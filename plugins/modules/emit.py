@@ -38,15 +38,9 @@ options:
     type: list
     elements: dict
     default: []
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-author:
-  - Tripod maintainers
+extends_documentation_fragment:
+  - tripod.maintenance.attributes
+  - tripod.maintenance.attributes.controller
 """
 
 EXAMPLES = r"""

@@ -38,8 +38,9 @@ options:
     description: What to call the overrides in error messages, for example the role variable they came from.
     type: str
     default: overrides
-author:
-  - Tripod maintainers
+extends_documentation_fragment:
+  - tripod.maintenance.attributes
+  - tripod.maintenance.attributes.controller
 """
 
 EXAMPLES = r"""

@@ -24,15 +24,9 @@ options:
     type: list
     elements: path
     default: [/var/log/journal, /run/log/journal]
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
-author:
-  - Tripod maintainers
+extends_documentation_fragment:
+  - tripod.maintenance.attributes
+  - tripod.maintenance.attributes.posix
 """
 
 EXAMPLES = r"""

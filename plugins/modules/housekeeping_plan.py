@@ -44,8 +44,9 @@ options:
     type: list
     elements: path
     default: [/var/lib/systemd/coredump, /var/crash]
-author:
-  - Tripod maintainers
+extends_documentation_fragment:
+  - tripod.maintenance.attributes
+  - tripod.maintenance.attributes.controller
 """
 
 EXAMPLES = r"""

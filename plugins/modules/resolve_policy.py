@@ -19,8 +19,9 @@ description:
     known, the file, so the host stops before anything is changed.
   - Needs the C(tripod) Python package on the controller.
 options: {}
-author:
-  - Tripod maintainers
+extends_documentation_fragment:
+  - tripod.maintenance.attributes
+  - tripod.maintenance.attributes.controller
 """
 
 EXAMPLES = r"""

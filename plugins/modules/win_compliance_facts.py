@@ -70,8 +70,9 @@ notes:
   - Windows-only keys follow C(docs/schema.md); Linux-only keys are present with their empty values.
 seealso:
   - module: tripod.maintenance.compliance_facts
-author:
-  - Tripod maintainers
+extends_documentation_fragment:
+  - tripod.maintenance.attributes
+  - tripod.maintenance.attributes.windows
 """
 
 EXAMPLES = r"""

@@ -42,15 +42,9 @@ options:
     type: list
     elements: str
     default: []
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: windows
-author:
-  - Tripod maintainers
+extends_documentation_fragment:
+  - tripod.maintenance.attributes
+  - tripod.maintenance.attributes.windows
 """
 
 EXAMPLES = r"""

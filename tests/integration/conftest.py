@@ -27,6 +27,15 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def need(available: bool, what: str) -> None:
+    """Skip without `what`, unless CI is set: then fail (CI installs everything the tests need)."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"CI is set, but {what} is missing", pytrace=False)
+    pytest.skip(f"{what} is missing")
+
+
 @pytest.fixture(scope="session")
 def containers_available() -> None:
     """Skip (or, in CI, fail) when the container fleet cannot run on this machine."""

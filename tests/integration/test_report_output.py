@@ -29,18 +29,9 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from tests.integration import browser  # noqa: E402
-from tests.integration.conftest import in_ci  # noqa: E402
+from tests.integration.conftest import need  # noqa: E402
 
 NOW = datetime.fromisoformat(fx.NOW.replace("Z", "+00:00"))
-
-
-def need(available: bool, what: str) -> None:
-    """Skip without `what`, unless CI is set: then fail."""
-    if available:
-        return
-    if in_ci():
-        pytest.fail(f"CI is set, but {what} is missing", pytrace=False)
-    pytest.skip(f"{what} is missing")
 
 
 @pytest.fixture(scope="module")

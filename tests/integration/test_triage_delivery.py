@@ -4,6 +4,7 @@ login, and processes killed with SIGKILL in the middle of a batch, then restarte
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.integration.conftest import need
 from tests.integration.servicedesk import MailServer, TicketApi, free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -144,7 +146,7 @@ def test_a_webhook_that_stays_down_keeps_the_event_until_the_url_is_fixed(tmp_pa
 
 @pytest.fixture
 def smtp_server_lib() -> None:
-    pytest.importorskip("aiosmtpd", reason="aiosmtpd (the `test` extra) is needed for the SMTP server")
+    need(importlib.util.find_spec("aiosmtpd") is not None, "aiosmtpd (the `test` extra, for the SMTP server)")
 
 
 def email_alerts(mail: MailServer) -> dict[str, Any]:
