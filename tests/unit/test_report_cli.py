@@ -127,3 +127,14 @@ def test_a_broken_waivers_file_is_bad_input(store, tmp_path, capsys):
     assert main(["report", "--store", str(store), "--month", "2026-11", "--waivers", str(waivers),
                  "--out", str(tmp_path)]) == 2
     assert "waivers.yml: waivers[0]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("now", "expected"), [("2026-11-28T03:00:00+00:00", "2026-10"),
+                                               ("2027-01-01T00:30:00+00:00", "2026-12"),
+                                               ("2026-12-31T23:30:00-05:00", "2026-12")])
+def test_last_month_for_timers(now, expected):
+    from datetime import datetime
+
+    from tripod.report.period import parse_month
+
+    assert parse_month("last", now=datetime.fromisoformat(now)) == expected

@@ -24,7 +24,8 @@ def add_parser(commands: Any) -> None:
         "store, or with --review the twice-yearly engineer review of a client's SRP Server hosts.",
     )
     report.add_argument("--client", metavar="NAME", help="the client (default: every client in the store)")
-    report.add_argument("--month", metavar="YYYY-MM", help="the month of the monthly report (UTC)")
+    report.add_argument("--month", metavar="YYYY-MM",
+                        help="the month of the monthly report (UTC); `last`: the previous month (for timers)")
     report.add_argument("--review", action="store_true", help="write the engineer review instead (needs --half)")
     report.add_argument("--half", metavar="YYYY-H1|H2", help="the half year of the engineer review")
     report.add_argument("--format", default=",".join(FORMATS), metavar="FORMATS",
@@ -105,7 +106,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise InputError("--month: required (YYYY-MM), e.g. --month 2026-11; or --review --half YYYY-H1|H2")
         if args.half:
             raise InputError("--half: only with --review")
-        parse_month(args.month)
+        args.month = parse_month(args.month)
     if args.jobs < 1:
         raise InputError(f"--jobs: {args.jobs} must be at least 1")
     waivers = from_waivers_file(args.waivers) if args.waivers else {}

@@ -12,12 +12,16 @@ from tripod.store.records import add_months, month_bounds
 _HALF = re.compile(r"^(\d{4})-H([12])$")
 
 
-def parse_month(text: str, option: str = "--month") -> str:
-    """`YYYY-MM`, or an InputError naming the option."""
+def parse_month(text: str, option: str = "--month", *, now: datetime | None = None) -> str:
+    """`YYYY-MM`, or `last` (the month before this one, UTC, for monthly timers); else an InputError
+    naming the option."""
+    if text == "last":
+        today = (now or datetime.now(UTC)).astimezone(UTC)
+        return add_months(f"{today:%Y-%m}", -1)
     try:
         month_bounds(text)
     except ValueError:
-        raise InputError(f"{option}: {text!r} is not a month YYYY-MM (e.g. 2026-11)") from None
+        raise InputError(f"{option}: {text!r} is not a month YYYY-MM (e.g. 2026-11) or `last`") from None
     return text
 
 
