@@ -67,7 +67,7 @@ class ActionModule(ControllerAction):
         counts = plan["counts"]
         result.update(
             changed=False,
-            ansible_facts={"hardening_plan": plan},
+            hardening_plan=plan,  # a result, not a fact: it stays out of the fact cache
             counts=counts,
             failing=plan["failing"],
             msg=f"{sum(counts.values())} finding(s): " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())),

@@ -15,9 +15,10 @@ description:
   - "Applies the client's waivers (C(docs/hardening.md)): a valid waiver makes the control
     C(waived) with its reference; an expired one makes it C(fail) and adds a C(TRP-WAIVER-001) finding.
     A malformed waivers file fails the task with the file and the entry, before any change."
-  - "Sets the fact C(hardening_plan): the controls to enforce (enforce mode: failing, enabled, not
+  - "Returns C(hardening_plan): the controls to enforce (enforce mode: failing, enabled, not
     waived, within the policy's C(hardening.max_disruption), and passing every lockout safeguard),
-    their remediation parameters and the held-back controls with their reasons."
+    their remediation parameters and the held-back controls with their reasons. It is a result,
+    not a fact, so it never lands in the fact cache; the role keeps it with C(set_fact)."
   - Returns one finding per control under C(tripod_findings) when O(emit) is true and, when
     O(before) is given, one action per control the run enforced under C(tripod_actions).
   - Needs the C(tripod) Python package on the controller.
@@ -75,15 +76,9 @@ options:
         No facts or policy are needed."
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-author:
-  - Tripod maintainers
+extends_documentation_fragment:
+  - tripod.maintenance.attributes
+  - tripod.maintenance.attributes.controller
 """
 
 EXAMPLES = r"""
@@ -100,10 +95,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+hardening_plan:
+  description: C(mode), C(level), C(enforce) (ids), C(params) (id to remediation parameters),
+    C(held) (id to reason), C(groups), C(packages), C(access), C(reboot), C(firewall), C(ssh_allow_groups),
+    C(management), C(status) (id to status), C(counts), C(failing), C(waivers_file).
+  returned: success, unless reads_only
+  type: dict
 ansible_facts:
-  description: C(hardening_plan) with C(mode), C(level), C(enforce) (ids), C(params) (id to remediation parameters),
-    C(held) (id to reason), C(access), C(reboot), C(firewall), C(ssh_allow_groups), C(management), C(counts), C(failing), C(waivers_file).
-  returned: success
+  description: C(hardening_windows_reads) (C(registry), C(audit_subcategories), C(services)).
+  returned: when reads_only is true
   type: dict
 tripod_findings:
   description: One finding per control, plus C(TRP-WAIVER-001).
@@ -111,7 +111,7 @@ tripod_findings:
   type: list
   elements: dict
 tripod_actions:
-  description: One C(setting_changed) action per enforced control (C(changed) false in check mode).
+  description: One C(setting_changed) action per enforced failing control (C(changed) false in check mode).
   returned: when emit is true and before is given
   type: list
   elements: dict
