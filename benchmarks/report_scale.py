@@ -40,6 +40,7 @@ sys.path.insert(0, str(REPO / "src"))
 from tripod.checks import CHECKS  # noqa: E402
 from tripod.models import Action, Finding, validate_facts  # noqa: E402
 from tripod.store import EvidenceStore  # noqa: E402
+from tripod.store.migrations import LATEST_RESULTS_FROM_FINDINGS  # noqa: E402
 from tripod.store.records import add_months  # noqa: E402
 from tripod.store.writes import dump_json  # noqa: E402
 
@@ -187,6 +188,7 @@ def build_store(path: Path, hosts: int, months: list[str], clients: int, seed: i
             counts["fact_snapshots"] += len(snapshot_rows)
             counts["findings"] += len(finding_rows)
             counts["actions"] += len(action_rows)
+    conn.execute(LATEST_RESULTS_FROM_FINDINGS)  # what record_host keeps up to date row by row
     conn.execute("ANALYZE")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
@@ -369,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"building {store_path.name} ...", file=sys.stderr)
         meta_path.write_text(json.dumps(build_store(store_path, args.hosts, months, args.clients)))
     built = json.loads(meta_path.read_text())
+    EvidenceStore(store_path).close()  # a store cached by an older Tripod is migrated now, not while measured
     out = args.cache_dir / "out"
     result: dict[str, Any] = {"store": built, "machine": {"cpus": os.cpu_count(), "load_1min": os.getloadavg()[0]}}
     runs = []

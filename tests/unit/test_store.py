@@ -274,6 +274,62 @@ def test_monthly_summary_counts_the_latest_result_of_each_check(store):
     assert (housekeeping.actions, housekeeping.actions_changed, housekeeping.bytes_reclaimed) == (3, 2, 10)
 
 
+def latest(store: EvidenceStore, client: str, month: str) -> list[tuple[str, str, str, str]]:
+    """(host, check, status, time) of each latest result, as reports read them."""
+    return [(row[0], row[2], row[5], row[10]) for row in store.latest_findings(client, month)]
+
+
+def ranked_latest(store: EvidenceStore, client: str, month: str) -> list[tuple[str, str, str, str]]:
+    """The same, computed from the raw findings by ranking them (what latest_results replaces)."""
+    start, end = month_bounds(month)
+    rows = store._conn.execute(
+        "SELECT host, check_id, status, time FROM (SELECT host, check_id, status, time, ROW_NUMBER() OVER"
+        " (PARTITION BY host, check_id ORDER BY time DESC, id DESC) AS rn FROM findings"
+        " WHERE client = ? AND time >= ? AND time < ?) WHERE rn = 1 ORDER BY host, check_id", (client, start, end))
+    return [tuple(row) for row in rows]
+
+
+def record_one(store: EvidenceStore, run_id: str, when: str, check: int, status: str) -> None:
+    """One more acme/web1 run at `when` with one result."""
+    store.start_run(run_id, playbook="tier.yml", started_at=when)
+    store.record_host(run_id, HostResult(host="web1", status="ok", client="acme", finished_at=when,
+                                         findings=[finding(check, status)]))
+
+
+def test_latest_results_follow_the_findings_as_they_are_written(store):
+    seed_months(store)
+    assert latest(store, "acme", "2026-10") == [
+        ("web1", "TRP-SSH-001", "pass", "2026-10-20T10:00:00Z"), ("web1", "TRP-SSH-002", "error", "2026-10-20T10:00:00Z"),
+        ("web1", "TRP-SSH-003", "waived", "2026-10-20T10:00:00Z")]
+    # A run recorded late with an older time does not replace a newer result; the same time does
+    # (the later row wins, as when ranking by time, then id).
+    record_one(store, "r-late", "2026-10-05T10:00:00Z", 1, "fail")
+    record_one(store, "r-same", "2026-10-20T10:00:00Z", 2, "pass")
+    for client, month in (("acme", "2026-09"), ("acme", "2026-10"), ("acme", "2026-11"), ("beta", "2026-10")):
+        assert latest(store, client, month) == ranked_latest(store, client, month), (client, month)
+    assert latest(store, "acme", "2026-10")[1][2] == "pass"
+    assert sorted(store.month_status_counts("acme", "2026-10")) == [
+        ("web1", "hardening", "pass", None, 2), ("web1", "hardening", "waived", None, 1)]
+    record_one(store, "r-nov-2", "2026-11-20T10:00:00Z", 3, "error")
+    record_one(store, "r-oct-4", "2026-10-25T10:00:00Z", 3, "fail")
+    (recurring,) = store.recurring_failures("acme", "2026-09-01T00:00:00Z", "2026-12-01T00:00:00Z")
+    assert (recurring.host, recurring.check_id, recurring.months) == ("web1", "TRP-SSH-003", ("2026-10", "2026-11"))
+
+
+def test_migration_4_fills_latest_results_from_existing_findings(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with EvidenceStore(path) as new:
+        seed_months(new)
+        expected = {m: ranked_latest(new, "acme", m) for m in ("2026-09", "2026-10", "2026-11")}
+        new._conn.execute("DROP TABLE latest_results")
+        new._conn.execute("PRAGMA user_version = 3")  # as a store written before migration 4
+    with EvidenceStore(path) as upgraded:
+        assert upgraded.schema_version == migrations.LATEST_VERSION
+        assert {m: latest(upgraded, "acme", m) for m in expected} == expected
+        # TRP-SSH-001 failed in September, but October's latest result passed: nothing recurs.
+        assert upgraded.recurring_failures("acme", "2026-09-01T00:00:00Z", "2026-12-01T00:00:00Z") == []
+
+
 # -- retention ----------------------------------------------------------------------------
 
 def strip(summary: Any) -> tuple[Any, ...]:
@@ -299,6 +355,7 @@ def test_prune_rolls_up_then_deletes_and_monthly_numbers_remain(store):
     result = store.prune(0, now=datetime(2026, 12, 3, tzinfo=timezone.utc))
     assert result.months == ["2026-10", "2026-11"]
     assert store._conn.execute("SELECT COUNT(*) FROM findings").fetchone()[0] == 0
+    assert store._conn.execute("SELECT COUNT(*) FROM latest_results").fetchone()[0] == 0, "derived rows go too"
     assert store._conn.execute("SELECT COUNT(*) FROM fact_snapshots").fetchone()[0] == 0
     for (client, month), live in before.items():
         after = store.monthly_summaries(client, month)

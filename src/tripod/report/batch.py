@@ -1,7 +1,7 @@
 """Every client's monthly report in one go, optionally in parallel worker processes.
 
 Each worker opens its own connection to the store (one per process, as the store requires)
-and writes whole clients, so a worker holds one client's report at a time.
+and writes whole clients, one at a time, taking the next as it finishes one.
 """
 
 from __future__ import annotations
@@ -29,38 +29,48 @@ class Written:
     files: tuple[Path, ...]
 
 
-def _write_clients(store_path: Path, clients: list[str], month: str, out: Path, formats: list[str],
-                   now: datetime | None, waivers: Mapping[str, Waiver]) -> list[Written]:
-    results = []
-    with EvidenceStore(store_path) as store:
-        for client in clients:
-            report = build_monthly(store, client, month, now=now, waivers=waivers)
-            files = write_report(report, out, formats)
-            overall, coverage = report["scorecard"]["overall"], report["coverage"]
-            results.append(Written(client, overall["score"], overall["band"], coverage["reporting"],
-                                   coverage["expected"], tuple(files)))
-    return results
+def _write_client(store: EvidenceStore, client: str, month: str, out: Path, formats: list[str],
+                  now: datetime | None, waivers: Mapping[str, Waiver]) -> Written:
+    report = build_monthly(store, client, month, now=now, waivers=waivers)
+    files = write_report(report, out, formats)
+    overall, coverage = report["scorecard"]["overall"], report["coverage"]
+    return Written(client, overall["score"], overall["band"], coverage["reporting"], coverage["expected"], tuple(files))
+
+
+#: The store connection of a worker process (one per process, as the store requires).
+_worker_store: EvidenceStore | None = None
+
+
+def _open_worker_store(store_path: Path) -> None:
+    global _worker_store  # one connection per worker process, for its lifetime
+    _worker_store = EvidenceStore(store_path)
+
+
+def _write_in_worker(client: str, month: str, out: Path, formats: list[str], now: datetime | None,
+                     waivers: Mapping[str, Waiver]) -> Written:
+    assert _worker_store is not None, "the worker's store is opened by its initializer"
+    return _write_client(_worker_store, client, month, out, formats, now, waivers)
 
 
 def write_monthly_reports(store_path: Path, clients: list[str], month: str, out: Path, formats: list[str], *,
                           jobs: int = 1, now: datetime | None = None,
                           waivers: Mapping[str, Waiver] | None = None) -> list[Written]:
-    """Write `month`'s report of each client; with jobs > 1, clients are shared among that many processes.
+    """Write `month`'s report of each client; with jobs > 1, in that many worker processes, which
+    take the next client as they finish one (so one large client does not hold the others back).
 
     `waivers`: known waivers by the reference findings carry (`waivers.from_waivers_file()`)."""
     known = dict(waivers or {})
     if jobs <= 1 or len(clients) <= 1:
-        return _write_clients(store_path, clients, month, out, formats, now, known)
+        with EvidenceStore(store_path) as store:
+            return [_write_client(store, client, month, out, formats, now, known) for client in clients]
     jobs = min(jobs, len(clients))
-    shares = [clients[i::jobs] for i in range(jobs)]
-    # Workers forked after the templates are compiled share them; they open their own store
+    # Workers forked after the templates are compiled share them; each opens its own store
     # connection (the caller must not hold one open across the fork). Spawn where fork is missing.
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
     if method == "fork":
         environment().get_template("monthly.html.j2")
     context = get_context(method)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(_write_clients, store_path, share, month, out, formats, now, known)
-                   for share in shares]
-        done = {w.client: w for future in futures for w in future.result()}
-    return [done[client] for client in clients]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_open_worker_store,
+                             initargs=(store_path,)) as pool:
+        futures = [pool.submit(_write_in_worker, client, month, out, formats, now, known) for client in clients]
+        return [future.result() for future in futures]

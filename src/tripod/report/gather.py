@@ -164,7 +164,7 @@ def host_months(store: EvidenceStore, client: str, period: Period) -> Iterator[H
         store.host_sightings(client, lookback, end),
         store.fact_samples(client, lookback, end),
         store.latest_report_facts(client, start, end),
-        (FindingRow(*row) for row in store.latest_findings(client, start, end)),
+        (FindingRow(*row) for row in store.latest_findings(client, month)),
         store.actions(client, month),
     )
     for host, (sightings, samples, latest, findings, actions) in merge_by_host(*streams):

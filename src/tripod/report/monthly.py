@@ -67,10 +67,9 @@ def previous_scores(store: EvidenceStore, client: str, month: str, tiers: dict[s
                     book: WaiverBook) -> _Scores | None:
     """The previous month's counts by the same rule (latest result per check, waivers expired by
     that month's end count as fails); None when the store has nothing for that month."""
-    start, end = month_bounds(month)
-    as_of = parse_time(end).date()
+    as_of = parse_time(month_bounds(month)[1]).date()
     scores, seen = _Scores(), False
-    for host, area, status, waiver, count in store.month_status_counts(client, start, end):
+    for host, area, status, waiver, count in store.month_status_counts(client, month):
         if host not in tiers:
             continue  # not in this report (another tier)
         seen = True

@@ -181,15 +181,15 @@ class EvidenceStore:
     def fact_samples(self, client: str, start: str, end: str) -> Iterator[FactSample]:
         return reporting.fact_samples(self._conn, client, start, end)
 
-    def latest_findings(self, client: str, start: str, end: str) -> Iterator[tuple[Any, ...]]:
-        return reporting.latest_findings(self._conn, client, start, end)
+    def latest_findings(self, client: str, month: str) -> Iterator[tuple[Any, ...]]:
+        return reporting.latest_findings(self._conn, client, month)
 
     def check_results(self, client: str, start: str, end: str, check_id: str,
                       statuses: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
         return reporting.check_results(self._conn, client, start, end, check_id, statuses)
 
-    def month_status_counts(self, client: str, start: str, end: str) -> Iterator[tuple[str, str, str, str | None, int]]:
-        return reporting.month_status_counts(self._conn, client, start, end)
+    def month_status_counts(self, client: str, month: str) -> Iterator[tuple[str, str, str, str | None, int]]:
+        return reporting.month_status_counts(self._conn, client, month)
 
     def ticket_rows(self, client: str, start: str, end: str) -> list[dict[str, object]]:
         return reporting.ticket_rows(self._conn, client, start, end)

@@ -10,6 +10,18 @@ is `substr(time, 1, 7)`.
 
 from __future__ import annotations
 
+#: Fills `latest_results` from the findings (migration 4; also for stores written row by row).
+LATEST_RESULTS_FROM_FINDINGS = """
+    INSERT INTO latest_results (client, month, host, check_id, time, finding_id)
+    SELECT client, month, host, check_id, time, id FROM (
+        SELECT client, substr(time, 1, 7) AS month, host, check_id, time, id,
+               ROW_NUMBER() OVER (PARTITION BY client, substr(time, 1, 7), host, check_id
+                                  ORDER BY time DESC, id DESC) AS rn
+        FROM findings WHERE client IS NOT NULL
+    ) AS ranked
+    WHERE rn = 1
+"""
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: the first schema.
     (
@@ -216,6 +228,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
         "CREATE INDEX triage_suppressed_client ON triage_suppressed (client, observed_at)",
+    ),
+    # 4: for reports, each host's latest result of each check per client and month, kept up
+    # to date as findings are written (tripod.store.writes), so a monthly report reads it in
+    # key order instead of ranking a month of findings. No foreign key: retention deletes a
+    # month of these rows with the month's findings (tripod.store.retention).
+    (
+        """
+        CREATE TABLE latest_results (
+            client      TEXT NOT NULL,
+            month       VARCHAR(7) NOT NULL,    -- YYYY-MM of the finding's time
+            host        TEXT NOT NULL,
+            check_id    VARCHAR(128) NOT NULL,
+            time        VARCHAR(32) NOT NULL,
+            finding_id  BIGINT NOT NULL,        -- findings.id of the latest result
+            PRIMARY KEY (client, month, host, check_id)
+        )
+        """,
+        LATEST_RESULTS_FROM_FINDINGS,
     ),
 )
 

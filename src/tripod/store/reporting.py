@@ -103,15 +103,17 @@ def _nest(paths: tuple[str, ...], values: list[object]) -> dict[str, object]:
 
 def latest_report_facts(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[FactSnapshot]:
     """Each host's newest snapshot collected in [start, end), reduced to REPORT_FACT_PATHS, by host."""
-    extract = ", ".join(f"json_extract(facts, '$.{path}')" for path in REPORT_FACT_PATHS)
+    # json_extract with several paths parses the document once and returns their values as an array.
+    paths = ", ".join(f"'$.{path}'" for path in REPORT_FACT_PATHS)
+    # The window ranks narrow rows (ids); the documents are then read by primary key.
     sql = f"""
-        SELECT run_id, host, client, collected_at, json_array({extract}) FROM (
-            SELECT run_id, host, client, collected_at, facts,
-                   ROW_NUMBER() OVER (PARTITION BY host ORDER BY collected_at DESC, id DESC) AS rn
-            FROM fact_snapshots WHERE client = ? AND collected_at >= ? AND collected_at < ?
-        ) AS ranked
-        WHERE rn = 1
-        ORDER BY host
+        SELECT s.run_id, s.host, s.client, s.collected_at, json_extract(s.facts, {paths})
+        FROM (SELECT id FROM (
+                  SELECT id, ROW_NUMBER() OVER (PARTITION BY host ORDER BY collected_at DESC, id DESC) AS rn
+                  FROM fact_snapshots WHERE client = ? AND collected_at >= ? AND collected_at < ?
+              ) AS ranked WHERE rn = 1) AS latest
+        JOIN fact_snapshots s ON s.id = latest.id
+        ORDER BY s.host
     """
     for row in _rows(conn, sql, (client, start, end)):
         yield FactSnapshot(run_id=row[0], host=row[1], client=row[2], collected_at=row[3],
@@ -133,24 +135,18 @@ def fact_samples(conn: sqlite3.Connection, client: str, start: str, end: str) ->
         yield FactSample(row[0], row[1], json.loads(row[2]), row[3], names)
 
 
-def latest_findings(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[tuple[Any, ...]]:
-    """Each host's latest result of each check in [start, end) as plain rows, by host and check:
+def latest_findings(conn: sqlite3.Connection, client: str, month: str) -> Iterator[tuple[Any, ...]]:
+    """Each host's latest result of each check in `month` (YYYY-MM) as plain rows, by host and check:
     (host, area, check_id, title, severity, status, evidence, remediation, waiver, tier, time)."""
-    # The window sorts narrow rows (ids); the wide ones are then fetched by primary key.
+    # latest_results is kept up to date as findings are written: read in key order, no ranking.
     sql = """
         SELECT f.host, f.area, f.check_id, f.title, f.severity, f.status, f.evidence, f.remediation, f.waiver,
                f.tier, f.time
-        FROM (SELECT id FROM (
-                  SELECT id, ROW_NUMBER() OVER (PARTITION BY host, check_id ORDER BY time DESC, id DESC) AS rn
-                  FROM findings WHERE client = ? AND time >= ? AND time < ?
-              ) AS ranked WHERE rn = 1) AS latest
-        JOIN findings f ON f.id = latest.id
+        FROM latest_results l JOIN findings f ON f.id = l.finding_id
+        WHERE l.client = ? AND l.month = ?
+        ORDER BY l.host, l.check_id
     """
-    # No outer ORDER BY: SQLite emits a window's rows partition by partition, in the PARTITION BY
-    # order (host, check_id), and joins by primary key in that order; a second sort of the wide
-    # rows would double the query's cost. `tripod.report.gather.merge_by_host` checks the order
-    # and fails loudly if that ever changes.
-    yield from _rows(conn, sql, (client, start, end))
+    yield from _rows(conn, sql, (client, month))
 
 
 def check_results(conn: sqlite3.Connection, client: str, start: str, end: str, check_id: str,
@@ -168,19 +164,15 @@ def check_results(conn: sqlite3.Connection, client: str, start: str, end: str, c
 def recurring_failures(conn: sqlite3.Connection, client: str, start: str, end: str,
                        min_months: int = 2) -> list[RecurringFailure]:
     """Checks whose latest result in a month was fail or error, in at least `min_months`
-    months of [start, end), per host; the most recurrent first."""
+    months of [start, end) (whole months), per host; the most recurrent first."""
     sql = """
-        SELECT host, check_id, area, title, severity, substr(time, 1, 7) AS month, status FROM (
-            SELECT host, check_id, area, title, severity, time, status,
-                   ROW_NUMBER() OVER (PARTITION BY host, check_id, substr(time, 1, 7)
-                                      ORDER BY time DESC, id DESC) AS rn
-            FROM findings WHERE client = ? AND time >= ? AND time < ?
-        ) AS ranked
-        WHERE rn = 1 AND status IN ('fail', 'error')
-        ORDER BY host, check_id, month
+        SELECT l.host, l.check_id, f.area, f.title, f.severity, l.month
+        FROM latest_results l JOIN findings f ON f.id = l.finding_id
+        WHERE l.client = ? AND l.month >= ? AND l.month < ? AND f.status IN ('fail', 'error')
+        ORDER BY l.host, l.check_id, l.month
     """
-    grouped: dict[tuple[str, str], list[sqlite3.Row]] = {}
-    for row in conn.execute(sql, (client, start, end)):
+    grouped: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for row in _rows(conn, sql, (client, start[:7], end[:7])):
         grouped.setdefault((row[0], row[1]), []).append(row)
     result = [
         RecurringFailure(host=rows[-1][0], check_id=rows[-1][1], area=rows[-1][2], title=rows[-1][3],
@@ -190,20 +182,17 @@ def recurring_failures(conn: sqlite3.Connection, client: str, start: str, end: s
     return sorted(result, key=lambda r: (-len(r.months), r.host, r.check_id))
 
 
-def month_status_counts(conn: sqlite3.Connection, client: str, start: str,
-                        end: str) -> Iterator[tuple[str, str, str, str | None, int]]:
-    """(host, area, status, waiver, count) over each host's latest result of each check in [start, end),
+def month_status_counts(conn: sqlite3.Connection, client: str,
+                        month: str) -> Iterator[tuple[str, str, str, str | None, int]]:
+    """(host, area, status, waiver, count) over each host's latest result of each check in `month`,
     in no particular order."""
     sql = """
-        SELECT host, area, status, waiver, COUNT(*) FROM (
-            SELECT host, area, status, waiver,
-                   ROW_NUMBER() OVER (PARTITION BY host, check_id ORDER BY time DESC, id DESC) AS rn
-            FROM findings WHERE client = ? AND time >= ? AND time < ?
-        ) AS ranked
-        WHERE rn = 1
-        GROUP BY host, area, status, waiver
+        SELECT l.host, f.area, f.status, f.waiver, COUNT(*)
+        FROM latest_results l JOIN findings f ON f.id = l.finding_id
+        WHERE l.client = ? AND l.month = ?
+        GROUP BY l.host, f.area, f.status, f.waiver
     """
-    yield from _rows(conn, sql, (client, start, end))
+    yield from _rows(conn, sql, (client, month))
 
 
 def ticket_rows(conn: sqlite3.Connection, client: str, start: str, end: str) -> list[dict[str, object]]:

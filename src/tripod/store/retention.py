@@ -68,6 +68,7 @@ def prune(conn: sqlite3.Connection, before_months: int, *, now: datetime | None 
             conn.execute(_ROLL_UP_FINDINGS, (month, start, end))
             conn.execute(_ROLL_UP_ACTIONS, (month, start, end))
             conn.execute(_SCORE, (month,))
+            conn.execute("DELETE FROM latest_results WHERE month = ?", (month,))  # derived from the findings
             deleted = {
                 "findings": conn.execute("DELETE FROM findings WHERE time >= ? AND time < ?", (start, end)).rowcount,
                 "actions": conn.execute("DELETE FROM actions WHERE time >= ? AND time < ?", (start, end)).rowcount,

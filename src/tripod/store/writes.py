@@ -24,6 +24,16 @@ def _insert(table: str, columns: Iterable[str]) -> str:
 _INSERT_FINDING = _insert("findings", _FINDING_COLUMNS)
 _INSERT_ACTION = _insert("actions", _ACTION_COLUMNS)
 _INSERT_SNAPSHOT = _insert("fact_snapshots", ("run_id", "host", "client", "collected_at", "facts"))
+# The findings just written (ids above the previous maximum) become the latest result of their
+# check for their client and month, unless a later one is already there (ties: the later row).
+_UPDATE_LATEST_RESULTS = """
+    INSERT INTO latest_results (client, month, host, check_id, time, finding_id)
+    SELECT client, substr(time, 1, 7), host, check_id, time, id FROM findings
+    WHERE id > ? AND client IS NOT NULL
+    ON CONFLICT (client, month, host, check_id) DO UPDATE SET time = excluded.time, finding_id = excluded.finding_id
+    WHERE excluded.time > latest_results.time
+       OR (excluded.time = latest_results.time AND excluded.finding_id > latest_results.finding_id)
+"""
 _UPSERT_HOST = (
     _insert("run_hosts", ("run_id", "host", "client", "tier", "status", *COUNT_KEYS, "message", "finished_at"))
     + " ON CONFLICT (run_id, host) DO UPDATE SET"
@@ -89,9 +99,11 @@ def record_host(conn: sqlite3.Connection, run_id: str, result: HostResult) -> No
                 for facts in result.facts
             ])
         if findings:
+            before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM findings").fetchone()[0]
             conn.executemany(_INSERT_FINDING, [
                 (run_id, *(getattr(f, name) for name in _FINDING_COLUMNS[1:])) for f in findings
             ])
+            conn.execute(_UPDATE_LATEST_RESULTS, (before,))
         if actions:
             conn.executemany(_INSERT_ACTION, [
                 (run_id, a.host, a.client, a.tier, a.time, a.area, a.kind, a.detail, a.bytes, int(a.changed))
