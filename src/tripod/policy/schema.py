@@ -86,7 +86,8 @@ def _area(doc: str) -> dict[str, Field]:
     return {
         "enabled": Field(bool, f"run {doc} at all"),
         "mode": Field(str, "audit (findings only) or enforce (remediate)", choices=("audit", "enforce")),
-        "cadence": Field(str, "how often the area runs", choices=("daily", "weekly", "monthly", "on_visit")),
+        "cadence": Field(str, "which tier cycle runs the area (playbooks/cycle.yml, docs/scheduling.md)",
+                         choices=("daily", "weekly", "monthly", "on_visit")),
     }
 
 
