@@ -28,13 +28,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import time
 from pathlib import Path
 
 import jsonschema
 import pytest
 
+from tests.certificates import make_certificate
 from tests.fleet import fleet as lib
 from tests.fleet.harness import Fleet
 
@@ -48,36 +48,11 @@ FULL_SIZE = 10 * 1024 * 1024
 CODENAMES = {"12": "bookworm", "13": "trixie"}
 EOL = {"12": "2028-06-30", "13": "2030-06-30"}
 
-CA_CONF = """[ ca ]
-default_ca = CA_default
-[ CA_default ]
-dir = .
-database = index.txt
-new_certs_dir = .
-serial = serial
-default_md = sha256
-policy = policy_any
-unique_subject = no
-[ policy_any ]
-countryName = optional
-organizationName = optional
-commonName = supplied
-"""
-
-
 def expired_certificate(directory: Path) -> Path:
-    """A certificate valid 2020-01-01..2020-02-01 (`openssl req -x509 -days` refuses days <= 0)."""
+    """A certificate valid 2020-01-01..2020-02-01."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "ca.cnf").write_text(CA_CONF)
-    (directory / "index.txt").write_text("")
-    (directory / "serial").write_text("01\n")
-    run = dict(cwd=directory, check=True, capture_output=True)
-    subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", "key.pem", "-out", "req.csr", "-subj", "/O=Tripod Test/CN=expired.example"], **run)
-    subprocess.run(["openssl", "ca", "-batch", "-config", "ca.cnf", "-selfsign", "-keyfile", "key.pem", "-in", "req.csr",
-                    "-out", "expired.pem", "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-notext",
-                    "-preserveDN"], **run)
-    return directory / "expired.pem"
+    return make_certificate(directory, "/O=Tripod Test/CN=expired.example", "20200101000000Z", "20200201000000Z",
+                            "expired.pem")
 
 
 def newer_kernel(running: str) -> str:

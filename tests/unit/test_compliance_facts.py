@@ -26,6 +26,8 @@ if str(REPO_ROOT / "collections") not in sys.path:
 from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_eol  # noqa: E402
 from ansible_collections.tripod.maintenance.plugins.modules import compliance_facts as cf  # noqa: E402
 
+from tests.certificates import make_certificate  # noqa: E402
+
 
 @pytest.fixture
 def utc_local_time(monkeypatch):
@@ -755,40 +757,6 @@ def test_statvfs_facts_like_df():
 
 
 # --------------------------------------------------------------------------- certificates
-
-
-CA_CONF = """[ ca ]
-default_ca = CA_default
-[ CA_default ]
-dir = .
-database = index.txt
-new_certs_dir = .
-serial = serial
-default_md = sha256
-policy = policy_any
-unique_subject = no
-[ policy_any ]
-countryName = optional
-organizationName = optional
-commonName = supplied
-"""
-
-
-def make_certificate(directory: Path, subject: str, start: str, end: str, name: str = "cert.pem") -> Path:
-    """A self-signed certificate with exact validity dates (openssl ca -startdate/-enddate).
-
-    `openssl req -x509 -days` cannot make an expired certificate (it refuses days <= 0);
-    `openssl ca -selfsign` takes any start and end date.
-    """
-    (directory / "ca.cnf").write_text(CA_CONF)
-    (directory / "index.txt").write_text("")
-    (directory / "serial").write_text("01\n")
-    run = dict(cwd=directory, check=True, capture_output=True)
-    subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", "key.pem", "-out", "req.csr", "-subj", subject], **run)
-    subprocess.run(["openssl", "ca", "-batch", "-config", "ca.cnf", "-selfsign", "-keyfile", "key.pem", "-in", "req.csr",
-                    "-out", name, "-startdate", start, "-enddate", end, "-notext", "-preserveDN"], **run)
-    return directory / name
 
 
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
