@@ -197,8 +197,10 @@ def test_a_batch_failure_stops_the_rollout_and_leaves_the_other_hosts_untouched(
     assert set(recorded) == {P1}, "the rollout stopped before p2's and p3's batches"
     status, evidence = recorded[P1]
     assert status == "error"
-    assert re.match(r"failed: package database locked by another process \(process \d+, python3\) after 2 attempt\(s\); "
-                    r"nothing was installed", evidence), evidence
+    # apt names the holder while it waits for the lock; on a last attempt that does not wait it
+    # may only say the lock is taken, so the holder is optional here.
+    assert re.match(r"failed: package database locked by another process( \(process \d+, python3\))? after 2 "
+                    r"attempt\(s\); nothing was installed", evidence), evidence
     assert len(pending_upgrades(P1)) > 5, "nothing was installed on p1"
 
 
