@@ -5,7 +5,11 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible_collections.tripod.maintenance.plugins.plugin_utils.controller_action import ControllerAction
+from ansible_collections.tripod.maintenance.plugins.plugin_utils.controller_action import (
+    NO_FACTS,
+    NO_POLICY,
+    ControllerAction,
+)
 
 ARGUMENT_SPEC = {
     "areas": {"type": "list", "elements": "str", "required": True},
@@ -23,12 +27,8 @@ class ActionModule(ControllerAction):
 
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         task_vars = task_vars or {}
-        facts = args["facts"] if args["facts"] is not None else task_vars.get("tripod_compliance")
-        policy = args["policy"] if args["policy"] is not None else task_vars.get("tripod_policy")
-        if facts is None:
-            raise AnsibleActionFail("no compliance facts: run tripod.maintenance.compliance_facts first or pass facts")
-        if policy is None:
-            raise AnsibleActionFail("no effective policy: run the tripod.maintenance.preflight role first or pass policy")
+        facts = self.host_value(args, task_vars, "facts", "tripod_compliance", NO_FACTS)
+        policy = self.host_value(args, task_vars, "policy", "tripod_policy", NO_POLICY)
         if args["overrides"]:
             from tripod.policy import deep_merge
             from tripod.policy.schema import check

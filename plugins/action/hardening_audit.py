@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.errors import AnsibleActionFail
-from ansible_collections.tripod.maintenance.plugins.plugin_utils.controller_action import ControllerAction
+from ansible_collections.tripod.maintenance.plugins.plugin_utils.controller_action import (
+    NO_FACTS,
+    NO_POLICY,
+    ControllerAction,
+)
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "mode": {"type": "str", "required": True, "choices": ["audit", "enforce"]},
@@ -37,12 +40,8 @@ class ActionModule(ControllerAction):
         if args["reads_only"]:
             result.update(changed=False, ansible_facts={"hardening_windows_reads": load_catalog().windows_reads()})
             return result
-        facts = args["facts"] if args["facts"] is not None else task_vars.get("tripod_compliance")
-        policy = args["policy"] if args["policy"] is not None else task_vars.get("tripod_policy")
-        if facts is None:
-            raise AnsibleActionFail("no compliance facts: run the tripod.maintenance.facts role first or pass facts")
-        if policy is None:
-            raise AnsibleActionFail("no effective policy: run the tripod.maintenance.preflight role first or pass policy")
+        facts = self.host_value(args, task_vars, "facts", "tripod_compliance", NO_FACTS)
+        policy = self.host_value(args, task_vars, "policy", "tripod_policy", NO_POLICY)
         windows = args["windows_facts"] if args["windows_facts"] is not None else task_vars.get("tripod_hardening_windows")
         try:
             audit = audit_host(
