@@ -4,6 +4,7 @@ per-host table (patch runs have their own summary, tripod.patching.summary)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -29,12 +30,15 @@ def run_evidence(store: EvidenceStore, run_id: str) -> RunEvidence | None:
     run = store.get_run(run_id)
     if run is None:
         return None
-    failing = sorted((f for f in store.run_findings(run_id) if f.area == "health" and f.status in ("fail", "error")),
-                     key=lambda f: (-SEVERITIES.index(f.severity), f.host or "", f.check_id))
-    months = sorted({stamp[:7] for stamp in (run.started_at, run.ended_at) if stamp})
-    actions = [action for client in run.clients for month in months for action in store.actions(client, month)
-               if action.run_id == run_id and action.area == "housekeeping"]
+    failing = most_severe_first(f for f in store.run_findings(run_id)
+                                if f.area == "health" and f.status in ("fail", "error"))
+    actions = [action for action in store.run_actions(run_id) if action.area == "housekeeping"]
     return RunEvidence(failing, actions, run.check_mode)
+
+
+def most_severe_first(findings: Iterable[Finding]) -> list[Finding]:
+    """Critical first; then by host and check."""
+    return sorted(findings, key=lambda f: (-SEVERITIES.index(f.severity), f.host or "", f.check_id))
 
 
 def findings_table(failing: list[Finding]) -> tuple[str, Table]:

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tripod.models import SEVERITIES, Finding
-from tripod.run_summary import findings_table
+from tripod.models import Finding
+from tripod.run_summary import findings_table, most_severe_first
 from tripod.store import EvidenceStore
 
 AREA = "hardening"
@@ -46,15 +46,12 @@ def show_after_run(console: Console, run_id: str) -> None:
         if run is None:
             return
         findings = [f for f in store.run_findings(run_id) if f.area == AREA]
-        months = sorted({stamp[:7] for stamp in (run.started_at, run.ended_at) if stamp})
-        changes = [a for client in run.clients for month in months for a in store.actions(client, month)
-                   if a.run_id == run_id and a.area == AREA]
+        changes = [a for a in store.run_actions(run_id) if a.area == AREA]
     if not findings:
         return
     console.print("Hardening: controls per host", style="bold")
     console.print(_counts_table(findings))
-    failing = sorted((f for f in findings if f.status in ("fail", "error")),
-                     key=lambda f: (-SEVERITIES.index(f.severity), f.host or "", f.check_id))
+    failing = most_severe_first(f for f in findings if f.status in ("fail", "error"))
     if failing:
         _, table = findings_table(failing)
         console.print(f"Hardening: {len(failing)} failing control(s)", style="bold", soft_wrap=True)
