@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.integration.test_run_demo import tripod
+from tests.integration.test_run_demo import REPO, tripod
 from tripod.store import EvidenceStore
 
 
@@ -51,3 +51,26 @@ def test_an_unknown_cycle_stops_before_any_change(tmp_path):
     assert "tripod_cycle must be daily, weekly, monthly, on_visit or all (got 'hourly')" in result.stdout
     stdout = next((tmp_path / "runs").glob("*/artifacts/*/stdout")).read_text()
     assert "Resolve and validate the effective tier policy" not in stdout, "stopped before the preflight"
+
+
+def test_outside_the_window_housekeeping_waits_for_the_next_cycle(tmp_path):
+    import datetime
+
+    import yaml
+
+    other_day = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=2)).strftime("%a").lower()
+    inventory = tmp_path / "inv"
+    (inventory / "group_vars").mkdir(parents=True)
+    (inventory / "hosts.yml").write_text((REPO / "inventories" / "demo" / "hosts.yml").read_text())
+    policy = {"areas": {"patching": {"enabled": False}, "hardening": {"enabled": False}},
+              "maintenance_window": {"timezone": "UTC", "days": [other_day], "start": "02:00", "duration_minutes": 60}}
+    (inventory / "group_vars" / "all.yml").write_text(
+        yaml.safe_dump({"tripod_client": "demo", "tripod_client_policy": policy}))
+    result = tripod("run", "cycle", "-i", str(inventory), "-e", "tripod_cycle=weekly", data_dir=tmp_path / "data")
+    assert result.returncode == 0, result.stdout + result.stderr
+    findings, actions, _ = _areas_recorded(tmp_path / "data")
+    assert findings == set() and actions == set(), "nothing ran: housekeeping was held, the rest is not weekly"
+    stdout = next((tmp_path / "data" / "runs").glob("*/artifacts/*/stdout")).read_text()
+    assert ("localhost (tier_srp_server, cycle weekly): nothing due; housekeeping is left for the next cycle "
+            "(outside the maintenance window)") in " ".join(stdout.split()), "the message, as the callback wraps it"
+    assert "PLAY [Tripod cycle | housekeeping]" in stdout and "Delete old files" not in stdout
