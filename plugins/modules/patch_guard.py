@@ -34,6 +34,8 @@ options:
     default: ""
 extends_documentation_fragment:
   - tripod.maintenance.patching
+  - tripod.maintenance.attributes
+  - tripod.maintenance.attributes.controller
 """
 
 EXAMPLES = r"""

@@ -59,6 +59,8 @@ options:
     type: dict
 extends_documentation_fragment:
   - tripod.maintenance.patching
+  - tripod.maintenance.attributes
+  - tripod.maintenance.attributes.controller
 """
 
 EXAMPLES = r"""

@@ -23,6 +23,8 @@ options:
     elements: str
 extends_documentation_fragment:
   - tripod.maintenance.patching
+  - tripod.maintenance.attributes
+  - tripod.maintenance.attributes.controller
 """
 
 EXAMPLES = r"""
