@@ -40,5 +40,6 @@ class ActionModule(ControllerAction):
         # The role fails the host in its last task, once every host of the batch has recorded its
         # outcome: a failure counted earlier would cut the batch's other hosts off mid-run.
         result.update(changed=False, outcome=built.outcome, host_failed=built.failed, msg=built.message,
-                      tripod_findings=built.findings, tripod_actions=built.actions)
+                      tripod_findings=built.findings, tripod_actions=built.actions,
+                      updated=built.updated, held=built.held, excluded=built.excluded, kept_back=built.kept_back)
         return result

@@ -82,6 +82,26 @@ outcome:
   description: V(patched), V(planned), V(nothing to do) or V(failed).
   returned: always
   type: str
+updated:
+  description: The packages (Windows, updates) changed, or in a plan, to be changed. The message abbreviates this list.
+  returned: always
+  type: list
+  elements: str
+held:
+  description: Pending packages held for this run and released afterwards (empty when nothing was installed).
+  returned: always
+  type: list
+  elements: str
+excluded:
+  description: Pending packages that the policy excludes.
+  returned: always
+  type: list
+  elements: str
+kept_back:
+  description: Selected packages that apt did not change; on Windows, the updates that failed.
+  returned: always
+  type: list
+  elements: str
 tripod_findings:
   description: C(TRP-PATCH-004) and, after a change, C(TRP-PATCH-005).
   returned: always

@@ -72,6 +72,7 @@ def test_a_patched_host_records_versions_reboot_health_gate_and_duration():
     assert first["check_id"] == "TRP-PATCH-004" and first["status"] == "pass"
     assert outcome.parse(first["evidence"])[0] == "patched"
     assert "held for the run and released: tzdata" in first["evidence"]
+    assert result.held == ["tzdata"] and len(result.updated) == 13, "the same facts as lists"
     assert first["evidence"].endswith("; 80 s"), "duration from the guard's start"
     assert (gate["check_id"], gate["status"]) == ("TRP-PATCH-005", "pass")
 

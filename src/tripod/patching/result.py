@@ -46,6 +46,11 @@ class Result:
     failed: bool = False
     outcome: str = ""
     message: str = ""
+    # The same facts as the message, as lists: the message abbreviates long lists.
+    updated: list[str] = field(default_factory=list)  # changed (or, when only planned, to change)
+    held: list[str] = field(default_factory=list)  # held for this run and released afterwards
+    excluded: list[str] = field(default_factory=list)  # pending, excluded by policy
+    kept_back: list[str] = field(default_factory=list)  # selected but not changed (Windows: failed)
 
 
 def _action(kind: str, detail: str, changed: bool) -> dict[str, Any]:
@@ -131,12 +136,15 @@ def build(run: HostRun, now: datetime | None = None) -> Result:
     actions, changed, problems = (_windows_changes if is_windows else _linux_changes)(run, apply)
     reboot_actions, reboot_text, rebooted = _reboot(run)
     result.actions = actions + reboot_actions
+    result.updated, result.kept_back = list(changed), list(problems)
+    result.excluded = [str(name) for name in run.plan.get("excluded") or []]
     parts = []
     if changed:
         verb = "updated" if apply else "to update"
         parts.append(f"{len(changed)} package(s) {verb}: {listing(changed, 8)}")
     if run.plan.get("hold") and run.plan.get("install") and apply:
-        parts.append(f"held for the run and released: {listing(list(run.plan['hold']), 5)}")
+        result.held = [str(name) for name in run.plan["hold"]]
+        parts.append(f"held for the run and released: {listing(result.held, 5)}")
     elif run.plan.get("excluded"):
         parts.append(f"excluded by policy: {listing(list(run.plan['excluded']), 5)}")
     if run.plan.get("held_already"):
