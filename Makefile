@@ -3,6 +3,8 @@
 #   make demo   set up, then audit this machine (the demo inventory) and print the summary
 #   make test   set up (podman, test images, Python packages), then lint and run every test
 #
+# For the inner loop: `make test-fast` (lint and unit tests, a few minutes, no containers).
+#
 # Everything is installed by these targets on a fresh Debian machine; nothing by hand.
 
 SHELL := /bin/bash
@@ -14,14 +16,23 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # Tests get their own data dir; the demo uses the real one ($TRIPOD_DATA_DIR or ~/.local/share/tripod).
 TEST_DATA_DIR ?= $(CURDIR)/.cache/test-data
 PYTEST_ARGS ?=
+# The harness's own tests (tests/fleet works at all) are for changes to the harness: every
+# container test already depends on it. The 15 slowest tests are printed after every run.
+PYTEST := TRIPOD_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m pytest --durations=15
 
-.PHONY: demo test setup setup-test host images lint unit integration clean build-collection
+.PHONY: demo test test-fast test-harness setup setup-test host images lint clean build-collection
 
 demo: setup
 	$(BIN)/tripod audit -i inventories/demo
 
 test: setup-test lint
-	TRIPOD_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) -m "not harness" $(PYTEST_ARGS)
+
+test-fast: lint
+	$(PYTEST) tests/unit $(PYTEST_ARGS)
+
+test-harness: setup-test
+	$(PYTEST) -m harness $(PYTEST_ARGS)
 
 # --- set-up -------------------------------------------------------------------------
 $(BIN)/python:

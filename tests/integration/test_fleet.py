@@ -10,7 +10,7 @@ import pytest
 from tests.fleet import fleet as lib
 from tests.fleet.harness import Fleet
 
-pytestmark = pytest.mark.containers
+pytestmark = [pytest.mark.containers, pytest.mark.harness]
 
 
 def _ok(result: object) -> None:

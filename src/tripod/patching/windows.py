@@ -42,11 +42,3 @@ def read_result(result: Mapping[str, Any]) -> list[WindowsUpdate]:
                                      installed=bool(update.get("installed")), failure=failure))
     return sorted(updates, key=lambda u: (u.kb, u.title))
 
-
-def filtered(result: Mapping[str, Any]) -> list[str]:
-    """`KB123 title (reject_list)` for each update the filters skipped."""
-    lines = []
-    for update in (result.get("filtered_updates") or {}).values():
-        reasons = ", ".join(update.get("filtered_reasons") or []) or "filtered"
-        lines.append(f"{_kb(update)} {update.get('title', '')} ({reasons})".strip())
-    return sorted(lines)

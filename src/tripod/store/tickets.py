@@ -19,10 +19,9 @@ from typing import Any
 from tripod.models import Finding
 from tripod.store.sqlite import transaction
 
-TICKET_STATUSES: tuple[str, ...] = ("open", "resolved")
-EVENT_KINDS: tuple[str, ...] = ("opened", "updated", "resolved")
-EVENT_STATUSES: tuple[str, ...] = ("pending", "sending", "sent", "failed")
-DELIVERY_STATES: tuple[str, ...] = ("pending", "delivered", "failed")
+# Values (plain text in the schema; this module writes only these): a ticket is open or resolved; its events are
+# opened, updated or resolved, and pending, sending, sent or failed; a delivery is pending,
+# delivered or failed.
 
 
 def new_ticket_id() -> str:
