@@ -56,6 +56,19 @@ def expected_percent(statuses) -> float | None:
     return round(100 * passed / scored, 1) if scored else None
 
 
+#: The shipped default weights (policy report.weights in src/tripod/policy/tiers.yml).
+WEIGHTS = {"patching": 40, "health": 30, "hardening": 20, "housekeeping": 10}
+
+
+def expected_weighted(statuses) -> float | None:
+    """sum(weight x area percentage) / sum(weights of the areas with a percentage), by hand."""
+    areas = {area: expected_percent([(a, s) for a, s in statuses if a == area]) for area in WEIGHTS}
+    scored = {area: pct for area, pct in areas.items() if pct is not None}
+    if not scored:
+        return None
+    return round(sum(WEIGHTS[a] * pct for a, pct in scored.items()) / sum(WEIGHTS[a] for a in scored), 1)
+
+
 def all_statuses(table, area=None, hosts=None):
     return [(a, s) for h, checks in table.items() if hosts is None or h in hosts
             for a, s in checks.values() if area is None or a == area]
@@ -67,8 +80,8 @@ def test_overall_and_area_scores_match_plain_counting(report):
     table = latest_statuses("ACME Ltd", fx.MONTH, AS_OF)
     previous = latest_statuses("ACME Ltd", fx.PREVIOUS, date(2026, 10, 31))
     card = report["scorecard"]
-    assert card["overall"]["score"] == expected_percent(all_statuses(table))
-    assert card["overall"]["previous_score"] == expected_percent(all_statuses(previous))
+    assert card["overall"]["score"] == expected_weighted(all_statuses(table))
+    assert card["overall"]["previous_score"] == expected_weighted(all_statuses(previous))
     assert card["overall"]["change"] == round(card["overall"]["score"] - card["overall"]["previous_score"], 1)
     for area in ("patching", "health", "hardening"):
         assert card["areas"][area]["score"] == expected_percent(all_statuses(table, area)), area
@@ -84,7 +97,7 @@ def test_not_applicable_waived_and_not_assessed_are_never_passes_and_keep_their_
     assert set(reasoned) == {"TRP-SSH-004", "TRP-SSH-001"}
     assert reasoned["TRP-SSH-001"]["evidence"] == "evidence TRP-SSH-001 not_assessed"
     checks = latest_statuses("ACME Ltd", fx.MONTH, AS_OF)["win01"].values()
-    assert win["score"] == expected_percent(list(checks))
+    assert win["score"] == expected_weighted(list(checks))
     assert win["counts"]["pass"] == sum(1 for _, s in checks if s == "pass")
     assert win["counts"]["not_applicable"] == 1 and win["counts"]["not_assessed"] == 1
 
@@ -135,7 +148,7 @@ def test_first_month_without_a_previous_month(store_path):
     assert card["previous_month_available"] is False
     assert card["overall"]["previous_score"] is None and card["overall"]["change"] is None
     table = latest_statuses("Globex", fx.MONTH, AS_OF)
-    assert card["overall"]["score"] == expected_percent(all_statuses(table))
+    assert card["overall"]["score"] == expected_weighted(all_statuses(table))
     assert globex["coverage"] == {**globex["coverage"], "expected": 1, "reporting": 1, "silent": 0}
 
 

@@ -251,7 +251,14 @@ SCHEMA: Schema = {
         "monthly": Field(bool, "write the monthly client report"),
         "engineer_review": Field(bool, "write the twice-yearly engineer-reviewed report"),
         "formats": Field(list, "report formats", items=Field(str, "format", choices=("html", "pdf", "json", "csv"))),
-        "recipients": Field(list, "who receives the report", items=_STR_LIST),
+        "recipients": Field(list, "who receives the report by e-mail (`tripod report --send`, through the "
+                            "alerts.email SMTP settings)", items=_STR_LIST),
+        "client_name": Field(str, "the client's display name on the report; empty: the inventory's client name"),
+        "weights": {
+            area: Field((int, float), f"weight of the {area} area in the overall score (0: left out)",
+                        minimum=0, maximum=100)
+            for area in ("patching", "health", "hardening", "housekeeping")
+        },
     },
     "alerts": {
         "enabled": Field(bool, "send findings to the Service Desk"),

@@ -21,6 +21,7 @@ from tripod.models import STATUSES
 from tripod.report import charts
 from tripod.report.hosts import tier_label
 from tripod.report.period import parse_time
+from tripod.report.plain import count, expiry_phrase
 
 FORMATS: tuple[str, ...] = ("html", "pdf", "json", "csv")
 
@@ -64,6 +65,26 @@ def _day(value: str, shift_days: int = 0) -> str:
 
 def _hours(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f} h"
+
+
+def _waiting(oldest: dict[str, Any] | None) -> str:
+    """The oldest pending update's wait in words (never "≥ 0 days")."""
+    if not oldest:
+        return "–"
+    days = int(oldest["age_days"])
+    if oldest.get("at_least"):
+        return f"since before {str(oldest['first_seen'])[:10]}" if days < 1 else f"at least {count(days, 'day')}"
+    return "less than a day" if days < 1 else count(days, "day")
+
+
+def _hostnames(value: str | list[str]) -> Markup:
+    """Host names that never break inside a name (a list may wrap between names)."""
+    names = value.split(", ") if isinstance(value, str) else value
+    return Markup(", ").join(Markup('<span class="hostname">{}</span>').format(name) for name in names)
+
+
+def _last_patched(value: str | None) -> str:
+    return "never" if not value else _stamp(value)
 
 
 def month_name(month: str) -> str:
@@ -122,7 +143,9 @@ def environment() -> Environment:
     env = _Environment(loader=PackageLoader("tripod.report", "templates"), autoescape=select_autoescape(["j2", "html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(pct=_pct, dash=_dash, size=_size, size_rate=_size_rate, stamp=_stamp, day=_day, hours=_hours,
-                       band=_band, sev=_sev, counts_cells=_counts_cells, attention_rows=_attention_rows)
+                       band=_band, sev=_sev, counts_cells=_counts_cells, attention_rows=_attention_rows,
+                       expiry=expiry_phrase, waiting=_waiting, last_patched=_last_patched, count=count,
+                       hostnames=_hostnames)
     env.globals.update(month_name=month_name, tier_label=tier_label, charts=charts)
     return env
 
@@ -133,8 +156,9 @@ def stylesheet() -> Markup:
     return Markup(resources.files("tripod.report").joinpath("templates", "report.css").read_text(encoding="utf-8"))
 
 
-def render_html(report: dict[str, Any]) -> str:
-    """The report as one self-contained HTML page: inline CSS, inline SVG charts, no external fetch."""
+def render_html(report: dict[str, Any], *, appendix: bool = False) -> str:
+    """The report as one self-contained HTML page: inline CSS, inline SVG charts, no external fetch.
+    `appendix`: add the per-host appendix (every result that is not a pass, for each host)."""
     if report["kind"] == "review":
         areas = sorted({a for row in report["trends"] for a in row["areas"]})
         series = {"overall": [row["score"] for row in report["trends"]],
@@ -144,10 +168,22 @@ def render_html(report: dict[str, Any]) -> str:
             trend_series=series, trend_areas=areas)
     card = report["scorecard"]
     area_rows = [(name.capitalize(), a["score"], a["previous_score"], a["band"]) for name, a in card["areas"].items()]
-    # A waived result that counts as waived, or one whose waiver expired, is in `findings` too.
-    attention = {h["host"]: [f for f in h["findings"] if f["effective_status"] != "pass"] for h in report["hosts"]}
+    attention: dict[str, list[dict[str, Any]]] = {}
+    if appendix:  # a waived result that counts as waived, or one whose waiver expired, is in `findings` too
+        attention = {h["host"]: sorted((f for f in h["findings"] if f["effective_status"] != "pass"),
+                                       key=_severity_first) for h in report["hosts"]}
     return environment().get_template("monthly.html.j2").render(report=report, css=stylesheet(), area_rows=area_rows,
-                                                                attention=attention)
+                                                                attention=attention, appendix=appendix)
+
+
+_STATUS_RANK = {"fail": 0, "error": 1}
+_SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+
+
+def _severity_first(row: dict[str, Any]) -> tuple[int, int, str, str]:
+    """Failing results first, most severe first, grouped by area."""
+    return (_STATUS_RANK.get(row["effective_status"], 2), _SEVERITY_RANK.get(row["severity"], 5), row["area"],
+            row["check_id"])
 
 
 def write_pdf(html: str, path: Path) -> None:
@@ -220,13 +256,15 @@ def base_name(report: dict[str, Any]) -> str:
     return f"{slug(report['client'])}-{report['period']['month']}"
 
 
-def write_report(report: dict[str, Any], out_dir: Path, formats: Iterable[str]) -> list[Path]:
-    """Write the report in each of `formats` into `out_dir`; returns the files written."""
+def write_report(report: dict[str, Any], out_dir: Path, formats: Iterable[str], *,
+                 appendix: bool = False) -> list[Path]:
+    """Write the report in each of `formats` into `out_dir`; returns the files written. `appendix`: the
+    HTML and PDF get the per-host appendix (the JSON and CSV always hold every host's results)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     name = base_name(report)
     written: list[Path] = []
     formats = list(formats)
-    html = render_html(report) if {"html", "pdf"} & set(formats) else ""
+    html = render_html(report, appendix=appendix) if {"html", "pdf"} & set(formats) else ""
     for fmt in formats:
         if fmt == "html":
             path = out_dir / f"{name}.html"

@@ -58,3 +58,28 @@ def score_block(counts: Mapping[str, int], previous: Mapping[str, int] | None = 
         "previous_score": previous_score,
         "change": change(score, previous_score),
     }
+
+
+def weighted(area_scores: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
+    """sum(weight x area score) / sum(weights), over the areas that have a score and a weight above 0,
+    from the area scores as shown (rounded); None when no weighted area has a score."""
+    pairs = [(float(weights.get(area, 0)), score) for area, score in area_scores.items()
+             if score is not None and weights.get(area, 0) > 0]
+    total = sum(weight for weight, _ in pairs)
+    if not pairs or total <= 0:
+        return None
+    return round(sum(weight * score for weight, score in pairs) / total, 1)
+
+
+def weighted_block(area_counts: Mapping[str, Mapping[str, int]], weights: Mapping[str, float],
+                   previous: Mapping[str, Mapping[str, int]] | None = None) -> dict[str, object]:
+    """The weighted score of a set of areas, its band, the change against `previous`, and the counts."""
+    total = empty_counts()
+    for counts in area_counts.values():
+        add_counts(total, counts)
+    score = weighted({area: percent(counts) for area, counts in area_counts.items()}, weights)
+    previous_score = None
+    if previous is not None:
+        previous_score = weighted({area: percent(counts) for area, counts in previous.items()}, weights)
+    return {"score": score, "band": band(score), "counts": total, "previous_score": previous_score,
+            "change": change(score, previous_score)}

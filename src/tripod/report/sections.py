@@ -26,6 +26,43 @@ REBOOT_KINDS = ("reboot",)
 EXCLUDED_KINDS = ("package_excluded", "package_held")
 
 
+#: Filesystems that hold no data of their own: never listed, never a finding in the report.
+PSEUDO_FSTYPES = frozenset(("tmpfs", "devtmpfs", "proc", "sysfs", "squashfs", "ramfs", "efivarfs", "cgroup",
+                            "cgroup2", "devpts", "mqueue", "securityfs", "debugfs", "tracefs", "pstore", "bpf",
+                            "fusectl", "configfs", "hugetlbfs", "autofs", "binfmt_misc", "nsfs", "rpc_pipefs"))
+
+
+#: Checks whose identical evidence on several hosts is one problem (a disk they share).
+SHARED_EVIDENCE_CHECKS = frozenset(("TRP-DISK-001", "TRP-DISK-002"))
+
+
+def filesystem_key(host: str, fs: dict[str, Any]) -> tuple[Any, ...]:
+    """What identifies one real filesystem: a local block device belongs to its host (two hosts'
+    /dev/sda1 are two disks); anything else (overlay, a network share) is the same filesystem on
+    every host that sees the same device with the same size, as containers on one disk do."""
+    device = str(fs.get("device") or "")
+    if device.startswith("/dev/") or not device:
+        return (host, device or fs.get("mount"))
+    return ("shared", device, fs.get("fstype"), fs.get("size_bytes"))
+
+
+def real_filesystems(filesystems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A host's filesystems without pseudo filesystems, one row per device (bind mounts of the same
+    device are one filesystem: the fullest-first order keeps its first mount)."""
+    seen: set[Any] = set()
+    rows = []
+    for fs in filesystems:
+        if fs.get("fstype") in PSEUDO_FSTYPES:
+            continue
+        device = fs.get("device")
+        key = (device, fs.get("size_bytes")) if device and str(device).startswith("/dev/") else fs.get("mount")
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(fs)
+    return rows
+
+
 def _changed(host: dict[str, Any], kinds: tuple[str, ...], changed: bool | None = True) -> list[dict[str, Any]]:
     return [a for a in host.get("actions", []) if a["kind"] in kinds and (changed is None or a["changed"] is changed)]
 
@@ -146,6 +183,8 @@ class Health:
         self.by_severity: Counter[str] = Counter()
         self.failing: list[dict[str, Any]] = []
         self.filesystems: list[dict[str, Any]] = []
+        self.shared: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.failing_by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.certificates: list[dict[str, Any]] = []
         self.backups: list[dict[str, Any]] = []
 
@@ -153,11 +192,26 @@ class Health:
         name = host["host"]
         for row in host.get("findings", []):
             if row["area"] == "health" and row["effective_status"] in ("fail", "error"):
+                key = (row["check_id"], row["effective_status"], row["evidence"])
+                same = self.failing_by_key.get(key)
+                if same is not None:  # the same problem seen from several hosts (a shared disk): one row
+                    same["hosts"].append(name)
+                    continue
                 self.by_severity[row["severity"]] += 1
-                self.failing.append({"host": name, "check_id": row["check_id"], "title": row["title"],
-                                     "severity": row["severity"], "status": row["effective_status"],
-                                     "evidence": row["evidence"]})
-        self.filesystems += [{"host": name, **fs} for fs in host.get("filesystems", [])[:FULLEST_FILESYSTEMS]]
+                entry = {"host": name, "hosts": [name], "check_id": row["check_id"], "title": row["title"],
+                         "severity": row["severity"], "status": row["effective_status"], "evidence": row["evidence"]}
+                self.failing.append(entry)
+                if row["check_id"] in SHARED_EVIDENCE_CHECKS:
+                    self.failing_by_key[key] = entry
+        for fs in real_filesystems(host.get("filesystems", []))[:FULLEST_FILESYSTEMS]:
+            key = filesystem_key(name, fs)
+            shared = self.shared.get(key)
+            if shared is not None:  # one disk seen by several hosts (containers, a network share)
+                shared["hosts"].append(name)
+                continue
+            row = {"host": name, "hosts": [name], **fs}
+            self.filesystems.append(row)
+            self.shared[key] = row
         if len(self.filesystems) > 20 * FULLEST_FILESYSTEMS:
             self._keep_fullest()
         self.certificates += [{"host": name, **c} for c in host.get("certificates", [])
@@ -168,6 +222,7 @@ class Health:
     def _keep_fullest(self) -> None:
         self.filesystems.sort(key=lambda f: (-f["used_percent"], f["host"], f["mount"]))
         del self.filesystems[FULLEST_FILESYSTEMS:]
+        self.shared = {k: v for k, v in self.shared.items() if any(v is f for f in self.filesystems)}
 
     def result(self) -> dict[str, Any]:
         self._keep_fullest()

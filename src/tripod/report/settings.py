@@ -1,0 +1,103 @@
+"""The `report.*` policy keys as the report reads them: per client, from the inventory or the shipped defaults.
+
+The evidence store holds no policy, so `tripod report -i INVENTORY` resolves the client's
+hosts (as `tripod validate` does) and reads their `report` keys. Without an inventory the
+shipped tier defaults apply. Keys that describe the client (display name, weights,
+recipients, formats) must be the same on all its hosts; `monthly` and `engineer_review`
+are read per tier: they pick the tiers a monthly report and the engineer review cover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tripod.errors import InputError
+from tripod.models import AREAS
+from tripod.policy.resolve import TIER_GROUPS, tier_policy
+
+#: Keys that must agree across a client's hosts (they describe the client, not a tier).
+CLIENT_KEYS = ("client_name", "weights", "recipients", "formats")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """What the report of one client reads from policy."""
+
+    client: str
+    display_name: str
+    weights: Mapping[str, float]
+    recipients: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ("html", "pdf", "json", "csv")
+    monthly_tiers: frozenset[str] = field(default_factory=frozenset)
+    review_tiers: frozenset[str] = field(default_factory=frozenset)
+    source: str = "the shipped tier defaults"
+
+
+def _weights(report: Mapping[str, Any]) -> dict[str, float]:
+    given = report.get("weights") or {}
+    return {area: float(given.get(area, 0)) for area in AREAS}
+
+
+def _settings(client: str, reports: Mapping[str, Mapping[str, Any]], source: str) -> ReportSettings:
+    """`reports`: each tier's `report` policy (tier name -> mapping), the client-wide keys equal in all."""
+    first = next(iter(reports.values()))
+    weights = _weights(first)
+    if not any(weights.values()):
+        raise InputError(f"{source}: report.weights: every weight is 0; give at least one area a weight")
+    return ReportSettings(
+        client=client, display_name=str(first.get("client_name") or "").strip() or client, weights=weights,
+        recipients=tuple(str(r) for r in first.get("recipients") or ()),
+        formats=tuple(str(f) for f in first.get("formats") or ()),
+        monthly_tiers=frozenset(t for t, r in reports.items() if r.get("monthly", True)),
+        review_tiers=frozenset(t for t, r in reports.items() if r.get("engineer_review", False)),
+        source=source)
+
+
+def default_settings(client: str) -> ReportSettings:
+    """The shipped defaults of every tier."""
+    return _settings(client, {tier: tier_policy(tier)["report"] for tier in TIER_GROUPS}, "the shipped tier defaults")
+
+
+def settings_from_resolutions(client: str, resolutions: Iterable[Any], source: str) -> ReportSettings:
+    """The client's settings from resolved hosts (`tripod.policy.resolve.Resolution`); an InputError naming
+    the key when two hosts of the client disagree on a client-wide key."""
+    reports: dict[str, Mapping[str, Any]] = {}
+    owner: dict[str, str] = {}
+    first_host: tuple[str, Mapping[str, Any]] | None = None
+    for resolution in sorted(resolutions, key=lambda r: r.host):
+        if resolution.client != client or not resolution.ok or not resolution.tier:
+            continue
+        report = resolution.policy.get("report") or {}
+        if first_host is None:
+            first_host = (resolution.host, report)
+        for key in CLIENT_KEYS:
+            if report.get(key) != first_host[1].get(key):
+                raise InputError(f"{source}: host {resolution.host}: report.{key}: differs from host {first_host[0]} "
+                                 f"of the same client {client!r}; set it once for the client (group_vars)")
+        reports.setdefault(resolution.tier, report)
+        owner.setdefault(resolution.tier, resolution.host)
+    if not reports:
+        return default_settings(client)
+    for tier in TIER_GROUPS:  # tiers the inventory no longer has: their shipped defaults
+        reports.setdefault(tier, {**tier_policy(tier)["report"],
+                                  **{k: next(iter(reports.values())).get(k) for k in CLIENT_KEYS}})
+    return _settings(client, reports, source)
+
+
+def load_settings(inventory: list[str] | None, clients: Iterable[str],
+                  vault_password_file: str | None = None) -> dict[str, ReportSettings]:
+    """Each client's settings: from `inventory` when given (hosts with policy problems are an error
+    naming the file and key), else the shipped defaults."""
+    clients = list(clients)
+    if not inventory:
+        return {client: default_settings(client) for client in clients}
+    from tripod.inventory import validate_inventory
+
+    resolutions, problems = validate_inventory(inventory, None, vault_password_file)
+    report_problems = [p for p in problems if p.key.startswith("report")]
+    if report_problems:
+        raise InputError(str(report_problems[0]))
+    source = ", ".join(inventory)
+    return {client: settings_from_resolutions(client, resolutions, source) for client in clients}
