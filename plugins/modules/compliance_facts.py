@@ -625,11 +625,15 @@ def parse_apt_history(text):
 
 
 def parse_dpkg_log(text):
-    """Epoch of the newest ``upgrade`` line of /var/log/dpkg.log, or None (local time)."""
+    """Epoch of the newest ``upgrade`` line of /var/log/dpkg.log that changed a version, or None.
+
+    ``upgrade PKG OLD NEW``: a line whose NEW equals OLD is a re-unpack of the same version
+    (image builds and reinstalls write them), not a patch. Times are local time.
+    """
     newest = None
     for line in text.splitlines():
-        match = re.match(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) upgrade ", line)
-        if match:
+        match = re.match(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) upgrade \S+ (\S+) (\S+)\s*$", line)
+        if match and match.group(2) != match.group(3) and match.group(2) != "<none>":
             try:
                 epoch = _local_to_epoch(match.group(1), "%Y-%m-%d %H:%M:%S")
             except (ValueError, OverflowError):

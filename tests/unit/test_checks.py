@@ -128,10 +128,20 @@ def test_required_service_down():
 def test_expired_certificate_is_critical_and_stale_backup_is_high():
     certs = [{"path": "/etc/ssl/acme/old.pem", "days_left": -3}, {"path": "/etc/ssl/acme/new.pem", "days_left": 300}]
     item = finding("TRP-CERT-001", facts(certificates=certs), policy(certificate_paths=["/etc/ssl/acme"]))
-    assert (item["status"], item["severity"], item["evidence"]) == ("fail", "critical", "1 expired: /etc/ssl/acme/old.pem")
+    assert (item["status"], item["severity"], item["evidence"]) == (
+        "fail", "critical", "1 expired: /etc/ssl/acme/old.pem (expired 3 days ago)")
     backups = [{"path": "/var/backups/done", "exists": True, "age_hours": 72.0}]
     item = finding("TRP-BACKUP-001", facts(backups=backups), policy(backup_markers=["/var/backups/done"]))
     assert (item["status"], item["severity"], item["evidence"]) == ("fail", "high", "older than 26 h: /var/backups/done (72 h)")
+
+
+def test_an_expired_certificate_does_not_hide_the_expiring_ones():
+    certs = [{"path": f"/etc/ssl/soon{n}.pem", "days_left": n} for n in range(7)] + [
+        {"path": "/etc/ssl/old.pem", "days_left": -15}, {"path": "/etc/ssl/far.pem", "days_left": 400}]
+    item = finding("TRP-CERT-001", facts(certificates=certs), policy(certificate_paths=["/etc/ssl"]))
+    assert item["severity"] == "critical"
+    assert item["evidence"] == ("1 expired, 7 expiring within 30 days: /etc/ssl/old.pem (expired 15 days ago), "
+                                + ", ".join(f"/etc/ssl/soon{n}.pem ({n} days left)" for n in range(7)))
 
 
 def test_end_of_life():

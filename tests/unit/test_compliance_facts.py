@@ -364,6 +364,18 @@ def test_dpkg_log_newest_upgrade(utc_local_time):
     assert cf.parse_dpkg_log("2026-11-27 23:04:10 install libnet1:amd64 <none> 1\n") is None
 
 
+def test_dpkg_log_same_version_reunpacks_are_not_patches(utc_local_time):
+    """debootstrap and reinstalls write `upgrade PKG V V`: a host with only those was never patched."""
+    reunpacks = (
+        "2026-11-27 23:04:10 install libc6:amd64 <none> 2.36-9+deb12u13\n"
+        "2026-11-27 23:04:11 upgrade libc6:amd64 2.36-9+deb12u13 2.36-9+deb12u13\n"
+        "2026-11-27 23:04:12 upgrade base-files:amd64 12.4+deb12u13 12.4+deb12u13\n"
+    )
+    assert cf.parse_dpkg_log(reunpacks) is None
+    patched = reunpacks + "2026-11-29 02:00:00 upgrade libssl3:amd64 3.0.17-1~deb12u2 3.0.17-1~deb12u3\n"
+    assert cf.parse_dpkg_log(patched) == epoch("2026-11-29 02:00:00")
+
+
 def test_dnf_rpm_log_newest_upgrade():
     text = (
         "2026-03-01T10:00:00+0000 SUBDEBUG Upgrade: openssl-libs-1:3.0.7-27.el9.x86_64\n"

@@ -90,13 +90,15 @@ def _certificates(facts: Mapping[str, Any], policy: Mapping[str, Any], now: date
     if not certificates:
         return passed("no certificate files found under the policy paths")
     days = policy["health"]["certificate_expiry_days"]
-    expired = [c["path"] for c in certificates if c.get("days_left") is not None and c["days_left"] < 0]
-    expiring = [f"{c['path']} ({c['days_left']} d)" for c in certificates
-                if c.get("days_left") is not None and 0 <= c["days_left"] < days]
-    if expired:
-        return failed(f"{len(expired)} expired: {listing(expired)}", "critical")
-    if expiring:
-        return failed(f"{len(expiring)} expiring within {days} days: {listing(expiring)}", "high")
+    # Every expired and every expiring certificate is named with its days: an expired one must
+    # not hide the others that are about to expire.
+    dated = sorted((c for c in certificates if c.get("days_left") is not None), key=lambda c: (c["days_left"], c["path"]))
+    expired = [f"{c['path']} (expired {-c['days_left']} days ago)" for c in dated if c["days_left"] < 0]
+    expiring = [f"{c['path']} ({c['days_left']} days left)" for c in dated if 0 <= c["days_left"] < days]
+    parts = ([f"{len(expired)} expired"] if expired else []) + (
+        [f"{len(expiring)} expiring within {days} days"] if expiring else [])
+    if parts:
+        return failed(f"{', '.join(parts)}: {', '.join(expired + expiring)}", "critical" if expired else "high")
     return passed(f"{len(certificates)} certificate(s), none expiring within {days} days")
 
 
