@@ -25,6 +25,8 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "emit": {"type": "bool", "default": True},
     "enforce_expired_waivers": {"type": "bool", "default": True},
     "reads_only": {"type": "bool", "default": False},
+    "policy_mode": {"type": "str", "choices": ["audit", "enforce"]},
+    "forced_by": {"type": "str", "default": "tripod_force_mode"},
 }
 
 
@@ -34,6 +36,7 @@ class ActionModule(ControllerAction):
         from tripod.errors import InputError
         from tripod.hardening import actions, load_catalog
         from tripod.hardening.host import audit_host
+        from tripod.hardening.scope import override_action
 
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         task_vars = task_vars or {}
@@ -57,6 +60,8 @@ class ActionModule(ControllerAction):
                 waivers_file=args["waivers_file"],
                 windows_facts=windows,
                 enforce_expired_waivers=args["enforce_expired_waivers"],
+                run_tags=list(task_vars.get("ansible_run_tags") or ["all"]),
+                skip_tags=list(task_vars.get("ansible_skip_tags") or []),
             )
         except InputError as exc:
             result.update(failed=True, msg=f"invalid hardening input, nothing was changed: {exc}")
@@ -73,8 +78,11 @@ class ActionModule(ControllerAction):
         )
         if args["emit"]:
             result["tripod_findings"] = audit.assessment.findings()
+            override = override_action(args["policy_mode"] or args["mode"], args["mode"], args["forced_by"])
+            if override is not None:
+                result["tripod_actions"] = [override]
             if args["before"] is not None:
                 done = list(args["before"].get("enforce") or [])
-                result["tripod_actions"] = actions(done, audit.assessment, load_catalog(), bool(self._task.check_mode),
-                                                   args["before"].get("status"))
+                result["tripod_actions"] = result.get("tripod_actions", []) + actions(
+                    done, audit.assessment, load_catalog(), bool(self._task.check_mode), args["before"].get("status"))
         return result

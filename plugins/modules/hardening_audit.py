@@ -76,6 +76,17 @@ options:
         No facts or policy are needed."
     type: bool
     default: false
+  policy_mode:
+    description:
+      - The host's policy mode (C(areas.hardening.mode)). When O(mode) goes beyond it (C(enforce) over C(audit)),
+        the emitted evidence carries a C(mode_override) action naming O(forced_by).
+      - Default, O(mode).
+    type: str
+    choices: [audit, enforce]
+  forced_by:
+    description: What forced the mode beyond the policy, for the C(mode_override) action.
+    type: str
+    default: tripod_force_mode
 extends_documentation_fragment:
   - tripod.maintenance.attributes
   - tripod.maintenance.attributes.controller
@@ -111,7 +122,10 @@ tripod_findings:
   type: list
   elements: dict
 tripod_actions:
-  description: One C(setting_changed) action per enforced failing control (C(changed) false in check mode).
+  description:
+    - One C(setting_changed) action per enforced failing control (C(changed) false in check mode).
+    - Only controls the run's C(--tags)/C(--skip-tags) select are in the plan, so only they are recorded.
+    - A C(mode_override) action (C(changed) false) when O(mode) went beyond O(policy_mode).
   returned: when emit is true and before is given
   type: list
   elements: dict

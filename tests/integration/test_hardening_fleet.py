@@ -4,11 +4,14 @@ One Debian 12 fleet container (systemd, sshd, the management user `tripod` with 
 with CAP_NET_ADMIN and its own writable /proc/sys/net (hardening_fleet.py), so that the firewall
 and the network parameters are enforced too. The tests run in order on the same container:
 
-1. `--check` lists the failing controls, records them, and changes nothing on the host;
-2. the real run fixes them; the management user logs in over SSH afterwards (key only, as root
-   logins and passwords are now refused); the evidence holds every control, the waived one as
-   `waived` with its reference, the expired one as `fail` plus TRP-WAIVER-001;
-3. a second run changes nothing;
+1. `--check --tags` lists the failing controls, records them, records as "would apply" only the
+   controls its tags select, and changes nothing on the host;
+2. with the host's policy saying `areas.hardening.mode: audit`, `tripod run harden` changes
+   nothing; with `-e tripod_force_mode=enforce` it fixes them, prints the override and records it;
+   the management user logs in over SSH afterwards (key only, as root logins and passwords are now
+   refused); the evidence holds every control, the waived one as `waived` with its reference, the
+   expired one as `fail` plus TRP-WAIVER-001;
+3. a second run, as the tier's policy says (enforce), changes nothing and records no override;
 4. a change that locks the management user out (DenyUsers) is rolled back by the armed timer and
    the run fails loudly; SSH works afterwards;
 5. a malformed waivers file stops the host before any change, naming the file and the entry.
@@ -58,8 +61,10 @@ def hardened_host(fleet_images, tmp_path_factory):
         inventory_dir = workdir / "client"
         inventory_dir.mkdir()
         # AIDE's first configuration build takes minutes on a busy machine; the Lynis benchmark covers it.
+        # The client opts in to the medium-disruption controls (the tier enforces the low ones only).
         inventory = fleet.inventory(groups={HOST: ["tier_srp_server"]},
                                     group_vars={"all": {"tripod_client": "hardening-test",
+                                                        "tripod_client_policy": {"hardening": {"max_disruption": "medium"}},
                                                         "hardening_disabled_controls": ["TRP-FIM-001", "TRP-FIM-002"]}},
                                     path=inventory_dir / "hosts.yml")
         (inventory_dir / "waivers.yml").write_text(yaml.safe_dump(waivers(date.today())), encoding="utf-8")
@@ -76,6 +81,13 @@ def ssh(*command: str) -> subprocess.CompletedProcess[str]:
     node = fleet_lib.node(HOST)
     return subprocess.run(node.ssh_command(fleet_lib.ssh_key(), *command), capture_output=True, text=True,
                           timeout=60, env=fleet_lib.podman_env(), check=False)
+
+
+def run_actions(data_dir: Path, run_id: str) -> list:
+    from tripod.store import EvidenceStore
+
+    with EvidenceStore(data_dir / "evidence.sqlite") as store:
+        return [a for a in store.run_actions(run_id) if a.area == "hardening" and a.host == HOST]
 
 
 def findings(data_dir: Path, run_id: str | None = None) -> dict[str, dict]:
@@ -99,18 +111,33 @@ def changed_count(stdout: str) -> int:
 def test_check_mode_lists_the_failing_controls_and_changes_nothing(hardened_host):
     _, inventory, data_dir = hardened_host
     before = checksum()
-    result = tripod("run", "harden", "-i", str(inventory), "--check", data_dir=data_dir)
+    result = tripod("run", "harden", "-i", str(inventory), "--check", "--tags", "TRP-SSH-001,TRP-SSH-004",
+                    data_dir=data_dir)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr
     assert checksum() == before, "a dry run changed files on the host"
     dry = findings(data_dir)
     assert dry["TRP-SSH-001"].status == "fail" and "permitrootlogin without-password" in dry["TRP-SSH-001"].evidence
-    assert dry["TRP-FW-001"].status == "fail"
+    assert dry["TRP-FW-001"].status == "fail" and "not selected by this run's --tags" in dry["TRP-FW-001"].evidence
+    planned = sorted(a.detail.split()[0] for a in run_actions(data_dir, dry["TRP-SSH-001"].run_id))
+    assert planned == ["TRP-SSH-001", "TRP-SSH-004"], planned
+
+
+AUDIT_POLICY = '{"tripod_host_policy": {"areas": {"hardening": {"mode": "audit"}}}}'
 
 
 def test_enforce_fixes_them_and_the_management_user_still_logs_in(hardened_host):
     _, inventory, data_dir = hardened_host
-    result = tripod("run", "harden", "-i", str(inventory), data_dir=data_dir)
+    before = checksum()
+    obeyed = tripod("run", "harden", "-i", str(inventory), "-e", AUDIT_POLICY, data_dir=data_dir)
+    assert obeyed.returncode == 0, obeyed.stdout[-4000:] + obeyed.stderr
+    assert checksum() == before, "tripod run harden changed a host whose policy says audit"
+    assert "not enforced: audit mode" in findings(data_dir)["TRP-SSH-001"].evidence
+    result = tripod("run", "harden", "-i", str(inventory), "-e", AUDIT_POLICY, "-e", "tripod_force_mode=enforce",
+                    data_dir=data_dir)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr
+    assert f"Hardening: OVERRIDE on {HOST}: mode enforce forced by tripod_force_mode=enforce" in result.stdout
+    overrides = [a for a in run_actions(data_dir, findings(data_dir)["TRP-SSH-001"].run_id) if a.kind == "mode_override"]
+    assert len(overrides) == 1 and "areas.hardening.mode: audit" in overrides[0].detail
     login = ssh("sudo", "-n", "/usr/sbin/sshd", "-T")
     assert login.returncode == 0, login.stderr
     assert "permitrootlogin no" in login.stdout and "passwordauthentication no" in login.stdout
@@ -134,6 +161,7 @@ def test_a_second_run_changes_nothing(hardened_host):
     result = tripod("run", "harden", "-i", str(inventory), data_dir=data_dir)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr
     assert changed_count(result.stdout) == 0, result.stdout[-4000:]
+    assert "OVERRIDE" not in result.stdout
 
 
 def test_a_change_that_locks_the_management_user_out_is_rolled_back(hardened_host):

@@ -17,6 +17,7 @@ from tripod.hardening.catalog import DISRUPTIONS, Catalog, Control
 from tripod.hardening.evaluators import CheckContext, run_check
 from tripod.hardening.params import resolve
 from tripod.hardening.safeguards import check_guards
+from tripod.hardening.scope import selected
 from tripod.waivers import Waiver, applicable, match
 
 AREA = "hardening"
@@ -46,6 +47,9 @@ class HostContext:
     today: date = field(default_factory=date.today)
     windows: Mapping[str, Any] = field(default_factory=dict)
     enforce_expired_waivers: bool = True
+    # The run's --tags and --skip-tags: a control whose task the run skips is not in its plan.
+    run_tags: tuple[str, ...] = ("all",)
+    skip_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,8 @@ def _enforce_blocker(control: Control, facts: Mapping[str, Any], ctx: HostContex
         return "audit mode", {}
     if control.manual:
         return "reported only; remediation is manual", {}
+    if not selected(control, ctx.run_tags, ctx.skip_tags):
+        return "its task is not selected by this run's --tags/--skip-tags", {}
     if DISRUPTIONS.index(control.disruption) > DISRUPTIONS.index(ctx.max_disruption):
         return (f"disruption {control.disruption} is above the policy's hardening.max_disruption "
                 f"{ctx.max_disruption}"), {}

@@ -20,7 +20,8 @@ role's remediation parameters and this page all read it). `playbooks/harden.yml`
 
 ```sh
 tripod run harden -i clients/acme --check     # lists the failing controls and what would change; changes nothing
-tripod run harden -i clients/acme             # fixes them; SSH keeps working; a second run changes nothing
+tripod run harden -i clients/acme             # the policy's mode: fixes them where it says enforce; SSH keeps working
+tripod run harden -i clients/acme -e tripod_force_mode=enforce   # beyond an audit policy: logged override
 tripod run harden -i clients/acme -e hardening_mode=audit --tags TRP-SSH-001   # one control, audit only
 ```
 
@@ -32,14 +33,30 @@ tripod run harden -i clients/acme -e hardening_mode=audit --tags TRP-SSH-001   #
   one pure function per control (`src/tripod/hardening/evaluators.py`). There is no command task
   per control. Windows reads its registry values, account and audit policy in one more round trip
   (`tripod.maintenance.win_hardening_facts`).
-- **Modes.** `audit` only reports; `enforce` remediates the failing controls the policy enables.
-  The tier policy picks the mode (`areas.hardening.mode`); a run overrides it with
-  `hardening_mode`. `playbooks/harden.yml` enforces unless told `-e hardening_mode=audit`.
-  After enforcing, the role gathers the facts again and audits again: the evidence shows the
-  state after the change, plus one `setting_changed` action per enforced control.
+- **Modes: the host's policy decides.** `audit` only reports; `enforce` remediates the failing
+  controls the policy enables. The policy picks the mode (`areas.hardening.mode`), and so does
+  `tripod run harden` (`playbooks/harden.yml`): a host whose policy says `audit` is audited, not
+  changed. A run may always do less (`-e hardening_mode=audit`). Going beyond a host's policy
+  takes the explicit override `-e tripod_force_mode=enforce`: the role announces it, the run
+  summary prints an `OVERRIDE` line per host and the evidence records a `mode_override` action
+  naming the policy's mode. After enforcing, the role gathers the facts again and audits again:
+  the evidence shows the state after the change, plus one `setting_changed` action per control
+  the run enforced.
+- **Defaults per tier.** *SRP Server* (90 % proactive) enforces on its own schedule
+  (`areas.hardening.mode: enforce`, monthly) but only the low-disruption baseline
+  (`hardening.max_disruption: low`): the controls rated `medium` or `high` below (root and
+  password SSH logins, the firewall, mount options, ...) stay audited, with `not enforced:
+  disruption ...` in their evidence, until the client opts in by raising
+  `hardening.max_disruption`. *SRP Workstation* (25 % proactive, end users at the keyboard) and
+  *Scheduled Support* (50 % proactive, changes made by an engineer during a visit) audit by
+  default (`mode: audit`); the engineer hardens with `tripod_force_mode=enforce`, which is
+  recorded, or the client's policy switches the tier to `enforce`.
 - **One task per control.** Each remediation is a task (or block) named `ID | PATCH | title`,
   tagged with its id and `hardening_<group>`, and runs only when that control is failing and
-  enforced. `--tags TRP-SSH-001` runs one control; `--skip-tags TRP-SSH-006` skips one.
+  enforced. `--tags TRP-SSH-001` runs one control; `--skip-tags TRP-SSH-006` skips one. The plan
+  of a tag-limited run holds only the controls its tags select (the others fail with `not
+  enforced: its task is not selected by this run's --tags/--skip-tags`), so the evidence records
+  only what ran.
 - **Switching controls off.** `hardening.disabled_controls` in the policy (client, group or host
   layer) or `hardening_disabled_controls` for one run: the control is `not_assessed`, never
   enforced. `hardening.max_disruption` (default `medium`) keeps more disruptive controls in audit:

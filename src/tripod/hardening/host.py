@@ -106,6 +106,8 @@ def audit_host(
     today: date | None = None,
     enforce_expired_waivers: bool = True,
     catalog: Catalog | None = None,
+    run_tags: Sequence[str] = ("all",),
+    skip_tags: Sequence[str] = (),
 ) -> HostAudit:
     """Assess one host and plan its enforcement (empty in audit mode)."""
     catalog = catalog or load_catalog()
@@ -124,6 +126,8 @@ def audit_host(
         today=today or datetime.now(timezone.utc).date(),
         windows=dict(windows_facts or {}),
         enforce_expired_waivers=enforce_expired_waivers,
+        run_tags=tuple(run_tags),
+        skip_tags=tuple(skip_tags),
     )
     assessment = assess(catalog, facts, ctx)
     return HostAudit(assessment, plan(assessment, facts, ctx), path)

@@ -2,7 +2,8 @@
 
 Per host: controls passing, failing, waived and not applicable; then the failing controls (with
 why they were not enforced, when they were held back), the waived ones with their reference, and
-how many controls the run changed (or, in a dry run, would change).
+how many controls the run changed (or, in a dry run, would change). A run that enforced beyond a
+host's policy (`tripod_force_mode`) is shown first, as an OVERRIDE line per host.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from tripod.run_summary import findings_table, most_severe_first
 from tripod.store import EvidenceStore
 
 AREA = "hardening"
+OVERRIDE = "mode_override"
 
 
 def _counts_table(findings: list[Finding]) -> Table:
@@ -46,9 +48,13 @@ def show_after_run(console: Console, run_id: str) -> None:
         if run is None:
             return
         findings = [f for f in store.run_findings(run_id) if f.area == AREA]
-        changes = [a for a in store.run_actions(run_id) if a.area == AREA]
+        actions = [a for a in store.run_actions(run_id) if a.area == AREA]
     if not findings:
         return
+    changes = [a for a in actions if a.kind == "setting_changed"]
+    for override in (a for a in actions if a.kind == OVERRIDE):
+        console.print(f"Hardening: OVERRIDE on {escape(override.host or '-')}: {escape(override.detail)}",
+                      style="bold yellow", soft_wrap=True)
     console.print("Hardening: controls per host", style="bold")
     console.print(_counts_table(findings))
     failing = most_severe_first(f for f in findings if f.status in ("fail", "error"))
