@@ -17,7 +17,7 @@ STATUS_STYLE = {
     "changed": "yellow",
     "failed": "bold red",
     "unreachable": "bold magenta",
-    "not run": "dim",
+    "skipped": "dim",
 }
 
 
@@ -110,7 +110,7 @@ def short(message: str, lines: int = 6) -> str:
 
 
 def _severity_order(host: HostOutcome) -> tuple[int, str]:
-    order = ["unreachable", "failed", "not run", "changed", "ok"]
+    order = ["unreachable", "failed", "skipped", "changed", "ok"]
     return order.index(host.status), host.host
 
 

@@ -17,6 +17,7 @@ from typing import Any, Callable, Protocol
 
 from tripod.errors import InputError
 from tripod.paths import collection_root, data_dir
+from tripod.store.records import host_status
 
 EVIDENCE_CALLBACK = "tripod.maintenance.evidence"
 
@@ -38,7 +39,7 @@ class RunRequest:
 
 @dataclass
 class HostOutcome:
-    """One host's result of a run. `status` is ok, changed, failed, unreachable or not run."""
+    """One host's result of a run. `status` is ok, changed, failed, unreachable or skipped."""
 
     host: str
     ok: int = 0
@@ -52,15 +53,9 @@ class HostOutcome:
 
     @property
     def status(self) -> str:
-        if self.unreachable:
-            return "unreachable"
-        if self.failed:
-            return "failed"
-        if self.changed:
-            return "changed"
-        if self.ok or self.skipped:
-            return "ok"
-        return "not run"
+        """The store's rule (tripod.store.records.host_status): the CLI table and the evidence agree."""
+        return host_status({"ok": self.ok, "changed": self.changed, "failures": self.failed,
+                            "unreachable": self.unreachable, "skipped": self.skipped})
 
 
 @dataclass

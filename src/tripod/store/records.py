@@ -34,7 +34,11 @@ def add_months(month: str, delta: int) -> str:
 
 
 def host_status(counts: Mapping[str, int]) -> str:
-    """A host's final status from Ansible's per-host stats (`AggregateStats.summarize`)."""
+    """A host's final status from Ansible's per-host stats (`AggregateStats.summarize`).
+
+    The one rule, used by the evidence recorder and by the CLI's run table
+    (tripod.runner.HostOutcome.status): a host whose every task was skipped, or that ran
+    none, is `skipped`, never `ok`."""
     if counts.get("unreachable", 0):
         return "unreachable"
     if counts.get("failures", 0):
