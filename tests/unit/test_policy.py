@@ -145,13 +145,6 @@ def test_warning_must_be_below_critical():
     ]
 
 
-def test_approved_only_without_approvals_is_refused():
-    result = resolve(["tier_scheduled_support"])
-    assert [p.key for p in result.problems] == ["patch.approved_packages"]
-    ok = resolve(["tier_scheduled_support"], tripod_host_policy={"patch": {"approved_packages": ["*"]}})
-    assert ok.ok
-
-
 def test_problem_names_the_file_when_known():
     origins = {}
 

@@ -43,6 +43,21 @@ the file and line (where Ansible knows it), the host and the dotted key.
 """
 
 
+SCHEDULED_SUPPORT_PATCHING = """
+## Patching on Scheduled Support hosts
+
+Scheduled Support is the engineer-visit tier: an engineer decides which updates go on at each
+visit. Its patching therefore ships with `patch.approval: approved_only`, an empty
+`patch.approved_packages` and `areas.patching.mode: audit`: Tripod reports the pending updates
+(what the engineer reviews at the visit) and installs nothing by itself. To patch, the engineer
+lists the approved packages (names or globs) in `patch.approved_packages` and sets
+`areas.patching.mode: enforce` in the client's (or the host's) policy. Enforcing with nothing
+approved is a validation error (`patch.approved_packages: is empty while approval is
+approved_only`), because it would install nothing while looking like patching; every tier's
+shipped defaults validate as they are (tests/unit/test_tier_defaults.py).
+"""
+
+
 def _value(value: Any) -> str:
     return f"`{json.dumps(value)}`"
 
@@ -68,6 +83,7 @@ def render_markdown() -> str:
         lines.append(f"| `{key}` | {spec.type_name()} | {allowed} | {spec.doc} | " + " | ".join(defaults) + " |")
     lines.append("")
     lines.append("Override variables: " + ", ".join(f"`{name}`" for name in LAYERS) + ".")
+    lines.append(SCHEDULED_SUPPORT_PATCHING)
     return "\n".join(lines) + "\n"
 
 
