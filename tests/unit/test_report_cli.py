@@ -138,3 +138,77 @@ def test_last_month_for_timers(now, expected):
     from tripod.report.period import parse_month
 
     assert parse_month("last", now=datetime.fromisoformat(now)) == expected
+
+
+def write_inventory(directory, policy, hosts=(("web01", "tier_srp_server"), ("ws01", "tier_srp_workstation"))):
+    import yaml
+
+    groups: dict = {}
+    for host, tier in hosts:
+        groups.setdefault(tier, {"hosts": {}})["hosts"][host] = None
+    (directory / "group_vars").mkdir(parents=True, exist_ok=True)
+    (directory / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": groups}}))
+    (directory / "group_vars" / "all.yml").write_text(yaml.safe_dump({
+        "tripod_client": "ACME Ltd", "tripod_client_policy": policy}))
+    return directory
+
+
+def test_the_inventory_gives_the_display_name_and_the_appendix_is_optional(store, tmp_path):
+    inventory = write_inventory(tmp_path / "inv", {"report": {"client_name": "ACME Limited", "formats": ["html"]}})
+    out = tmp_path / "out"
+    assert main(["report", "--store", str(store), "--client", "ACME Ltd", "--month", fx.MONTH, "-i", str(inventory),
+                 "--out", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == [f"acme-ltd-{fx.MONTH}.html"]  # report.formats
+    html = (out / f"acme-ltd-{fx.MONTH}.html").read_text()
+    assert "<h1>ACME Limited</h1>" in html and "Appendix" not in html
+    assert main(["report", "--store", str(store), "--client", "ACME Ltd", "--month", fx.MONTH, "-i", str(inventory),
+                 "--out", str(out), "--appendix"]) == 0
+    assert "Appendix: hosts, most severe first" in (out / f"acme-ltd-{fx.MONTH}.html").read_text()
+
+
+def test_a_client_whose_tiers_have_no_monthly_report_is_skipped(store, tmp_path, capsys):
+    inventory = write_inventory(tmp_path / "inv", {"report": {"monthly": False}})
+    assert main(["report", "--store", str(store), "--client", "ACME Ltd", "--month", fx.MONTH, "-i", str(inventory),
+                 "--out", str(tmp_path / "out")]) == 0
+    assert "skipped, report.monthly is false" in capsys.readouterr().out
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("extra", "policy", "message"), [
+    ([], None, "--send: mails the monthly report only, and needs -i INVENTORY"),
+    (["-i"], {"report": {"recipients": []}}, "report.recipients: empty"),
+    (["-i"], {"report": {"recipients": ["it@acme.example"]}}, "alerts.email.smtp_host: not set"),
+])
+def test_send_without_recipients_or_smtp_is_bad_input_before_writing(store, tmp_path, capsys, extra, policy, message):
+    args = ["report", "--store", str(store), "--client", "ACME Ltd", "--month", fx.MONTH, "--send",
+            "--out", str(tmp_path / "out")]
+    if extra:
+        args += ["-i", str(write_inventory(tmp_path / "inv", policy))]
+    assert main(args) == 2
+    assert message in " ".join(capsys.readouterr().err.split())
+    assert not (tmp_path / "out").exists()
+
+
+def test_review_uses_the_tiers_policy_marks_and_sign_rewrites_the_file(tmp_path, capsys):
+    path = fx.build_store(tmp_path / "evidence.sqlite")
+    inventory = write_inventory(tmp_path / "inv", {"report": {"engineer_review": True}})  # every tier
+    out = tmp_path / "out"
+    assert main(["report", "--store", str(path), "--review", "--client", "ACME Ltd", "--half", "2026-H2",
+                 "-i", str(inventory), "--format", "html,json", "--out", str(out)]) == 0
+    review = json.loads((out / "acme-ltd-2026-H2-review.json").read_text())
+    assert {t["tier"] for t in review["tiers"]} == {"tier_scheduled_support", "tier_srp_server",
+                                                    "tier_srp_workstation"}
+    assert "Awaiting engineer sign-off" in (out / "acme-ltd-2026-H2-review.html").read_text()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Checked with the client.\n")
+    assert main(["review", "sign", "--store", str(path), "--client", "ACME Ltd", "--half", "2026-H2",
+                 "--engineer", "Dana", "--notes", str(notes), "-i", str(inventory), "--out", str(out)]) == 0
+    html = (out / "acme-ltd-2026-H2-review.html").read_text()
+    assert "Signed by Dana" in html and "Awaiting engineer sign-off" not in html
+    signed = json.loads((out / "acme-ltd-2026-H2-review.json").read_text())
+    assert signed["signoff_state"] == "signed" and signed["signoffs"][0]["figures_unchanged"] is True
+    assert sorted(p.name for p in out.iterdir()) == ["acme-ltd-2026-H2-review.html", "acme-ltd-2026-H2-review.json"]
+    no_review = write_inventory(tmp_path / "inv2", {"report": {"engineer_review": False}})
+    assert main(["report", "--store", str(path), "--review", "--client", "ACME Ltd", "--half", "2026-H2",
+                 "-i", str(no_review), "--out", str(out)]) == 2
+    assert "report.engineer_review: no tier of client 'ACME Ltd'" in " ".join(capsys.readouterr().err.split())

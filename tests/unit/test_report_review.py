@@ -99,5 +99,5 @@ def test_bad_sign_off_input(store, tmp_path):
         read_notes(tmp_path / "missing.txt")
     with pytest.raises(InputError, match="--engineer"):
         sign_review(store, "ACME Ltd", HALF, " ", "notes", now=NOW)
-    with pytest.raises(InputError, match="no SRP Server data"):
+    with pytest.raises(InputError, match="no data of the reviewed tiers"):
         sign_review(store, "ACME Ltd", "2025-H1", "Dana", "notes", now=NOW)

@@ -13,8 +13,10 @@ from datetime import datetime
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
+from tripod.report.delivery import summary_text
 from tripod.report.monthly import build_monthly
 from tripod.report.render import environment, write_report
+from tripod.report.settings import ReportSettings, default_settings
 from tripod.report.waivers import Waiver
 from tripod.store import EvidenceStore
 
@@ -27,14 +29,27 @@ class Written:
     reporting: int
     expected: int
     files: tuple[Path, ...]
+    summary: str = ""  # the executive summary as plain text (the body of the mail)
 
 
-def _write_client(store: EvidenceStore, client: str, month: str, out: Path, formats: list[str],
+@dataclass(frozen=True)
+class Options:
+    """How to write each client's report: `formats` None = each client's report.formats."""
+
+    formats: tuple[str, ...] | None = None
+    appendix: bool = False
+    settings: Mapping[str, ReportSettings] | None = None
+
+
+def _write_client(store: EvidenceStore, client: str, month: str, out: Path, options: Options,
                   now: datetime | None, waivers: Mapping[str, Waiver]) -> Written:
-    report = build_monthly(store, client, month, now=now, waivers=waivers)
-    files = write_report(report, out, formats)
+    settings = (options.settings or {}).get(client) or default_settings(client)
+    report = build_monthly(store, client, month, now=now, waivers=waivers, settings=settings)
+    formats = list(options.formats or settings.formats)
+    files = write_report(report, out, formats, appendix=options.appendix)
     overall, coverage = report["scorecard"]["overall"], report["coverage"]
-    return Written(client, overall["score"], overall["band"], coverage["reporting"], coverage["expected"], tuple(files))
+    return Written(client, overall["score"], overall["band"], coverage["reporting"], coverage["expected"], tuple(files),
+                   summary_text(report))
 
 
 #: The store connection of a worker process (one per process, as the store requires).
@@ -46,23 +61,27 @@ def _open_worker_store(store_path: Path) -> None:
     _worker_store = EvidenceStore(store_path)
 
 
-def _write_in_worker(client: str, month: str, out: Path, formats: list[str], now: datetime | None,
+def _write_in_worker(client: str, month: str, out: Path, options: Options, now: datetime | None,
                      waivers: Mapping[str, Waiver]) -> Written:
     assert _worker_store is not None, "the worker's store is opened by its initializer"
-    return _write_client(_worker_store, client, month, out, formats, now, waivers)
+    return _write_client(_worker_store, client, month, out, options, now, waivers)
 
 
-def write_monthly_reports(store_path: Path, clients: list[str], month: str, out: Path, formats: list[str], *,
-                          jobs: int = 1, now: datetime | None = None,
-                          waivers: Mapping[str, Waiver] | None = None) -> list[Written]:
+def write_monthly_reports(store_path: Path, clients: list[str], month: str, out: Path,
+                          formats: list[str] | None = None, *, jobs: int = 1, now: datetime | None = None,
+                          waivers: Mapping[str, Waiver] | None = None, appendix: bool = False,
+                          settings: Mapping[str, ReportSettings] | None = None) -> list[Written]:
     """Write `month`'s report of each client; with jobs > 1, in that many worker processes, which
     take the next client as they finish one (so one large client does not hold the others back).
 
-    `waivers`: known waivers by the reference findings carry (`waivers.from_waivers_file()`)."""
+    `waivers`: known waivers by the reference findings carry (`waivers.from_waivers_file()`). `settings`:
+    each client's `report.*` policy (`tripod.report.settings`); `formats` None: each client's
+    report.formats. `appendix`: the HTML and PDF get the per-host appendix."""
     known = dict(waivers or {})
+    options = Options(tuple(formats) if formats else None, appendix, dict(settings or {}))
     if jobs <= 1 or len(clients) <= 1:
         with EvidenceStore(store_path) as store:
-            return [_write_client(store, client, month, out, formats, now, known) for client in clients]
+            return [_write_client(store, client, month, out, options, now, known) for client in clients]
     jobs = min(jobs, len(clients))
     # Workers forked after the templates are compiled share them; each opens its own store
     # connection (the caller must not hold one open across the fork). Spawn where fork is missing.
@@ -72,5 +91,5 @@ def write_monthly_reports(store_path: Path, clients: list[str], month: str, out:
     context = get_context(method)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_open_worker_store,
                              initargs=(store_path,)) as pool:
-        futures = [pool.submit(_write_in_worker, client, month, out, formats, now, known) for client in clients]
+        futures = [pool.submit(_write_in_worker, client, month, out, options, now, known) for client in clients]
         return [future.result() for future in futures]

@@ -28,8 +28,23 @@ def add_parser(commands: Any) -> None:
                         help="the month of the monthly report (UTC); `last`: the previous month (for timers)")
     report.add_argument("--review", action="store_true", help="write the engineer review instead (needs --half)")
     report.add_argument("--half", metavar="YYYY-H1|H2", help="the half year of the engineer review")
-    report.add_argument("--format", default=",".join(FORMATS), metavar="FORMATS",
-                        help=f"comma-separated, any of {', '.join(FORMATS)} (default: all)")
+    report.add_argument("--format", default=None, metavar="FORMATS",
+                        help=f"comma-separated, any of {', '.join(FORMATS)} (default: the client's report.formats "
+                        "policy, all of them unless set)")
+    report.add_argument("-i", "--inventory", action="append", metavar="INVENTORY",
+                        help="inventory whose policies give the report.* settings (display name, weights, tiers, "
+                        "formats, recipients) and, for --send, the alerts.email SMTP settings; repeatable "
+                        "(default: the shipped tier defaults)")
+    report.add_argument("--vault-password-file", metavar="FILE",
+                        help="ansible-vault password for the inventory and the secrets file")
+    report.add_argument("--appendix", action="store_true",
+                        help="add the per-host appendix (every result that is not a pass) to the HTML and PDF")
+    report.add_argument("--send", action="store_true",
+                        help="mail each client's monthly report to report.recipients (needs -i: the SMTP settings "
+                        "are the email sink's, alerts.email)")
+    report.add_argument("--secrets", metavar="FILE",
+                        help="YAML (ansible-vault encrypted) with smtp_user, smtp_password for --send; default: "
+                        "TRIPOD_SMTP_USER and TRIPOD_SMTP_PASSWORD")
     report.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                         help=f"where to write the files (default: ./{DEFAULT_OUT})")
     report.add_argument("--store", type=Path, metavar="FILE",
@@ -54,10 +69,17 @@ def add_parser(commands: Any) -> None:
     sign.add_argument("--notes", required=True, type=Path, metavar="FILE", help="a UTF-8 text file with the notes")
     sign.add_argument("--store", type=Path, metavar="FILE",
                       help="the evidence store (default: $TRIPOD_DATA_DIR/evidence.sqlite)")
+    sign.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                      help=f"where the review files are: rewritten as signed (default: ./{DEFAULT_OUT})")
+    sign.add_argument("-i", "--inventory", action="append", metavar="INVENTORY",
+                      help="inventory whose policies say which tiers are reviewed (report.engineer_review)")
+    sign.add_argument("--vault-password-file", metavar="FILE", help="ansible-vault password for the inventory")
     sign.set_defaults(handler=cmd_review_sign)
 
 
-def _formats(text: str) -> list[str]:
+def _formats(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
     formats = [part.strip() for part in text.split(",") if part.strip()]
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
@@ -92,6 +114,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from tripod.report.batch import write_monthly_reports
     from tripod.report.render import write_report
     from tripod.report.review import build_review
+    from tripod.report.delivery import check_can_send
+    from tripod.report.settings import load_settings
     from tripod.report.waivers import from_waivers_file
 
     formats = _formats(args.format)
@@ -109,21 +133,70 @@ def cmd_report(args: argparse.Namespace) -> int:
         args.month = parse_month(args.month)
     if args.jobs < 1:
         raise InputError(f"--jobs: {args.jobs} must be at least 1")
+    if args.send and (args.review or not args.inventory):
+        raise InputError("--send: mails the monthly report only, and needs -i INVENTORY (recipients and SMTP "
+                         "settings come from its policy)")
     waivers = from_waivers_file(args.waivers) if args.waivers else {}
     with _open_store(args.store) as store:
         clients = _clients(store, args.client)
+        settings = load_settings(args.inventory, clients, args.vault_password_file)
         store_path = store.path
         if args.review:
             for client in clients:
-                data = build_review(store, client, args.half, waivers=waivers)
-                _print_written(console, client, data["signoff_state"], write_report(data, args.out, formats))
+                data = build_review(store, client, args.half, waivers=waivers,
+                                    tiers=review_tiers(settings[client]))
+                _print_written(console, client, data["signoff_state"],
+                               write_report(data, args.out, formats or list(settings[client].formats)))
             return EXIT_OK
+    skipped = [c for c in clients if not settings[c].monthly_tiers]
+    for client in skipped:
+        console.print(f"[bold]{escape(client)}[/]: skipped, report.monthly is false for every tier", highlight=False)
+    clients = [c for c in clients if c not in skipped]
+    if args.send:
+        for client in clients:
+            check_can_send(settings[client])
+    secrets = _smtp_secrets(args) if args.send else None
+    unsent = 0
     for written in write_monthly_reports(store_path, clients, args.month, args.out, formats, jobs=args.jobs,
-                                         waivers=waivers):
+                                         waivers=waivers, appendix=args.appendix, settings=settings):
         score = "no score" if written.score is None else f"{written.score:.1f}% {written.band}"
         _print_written(console, written.client, f"{score}, {written.reporting} of {written.expected} hosts reporting",
                        written.files)
-    return EXIT_OK
+        if args.send:
+            unsent += not _send(console, settings[written.client], secrets, args.month, written)
+    return EXIT_OK if not unsent else EXIT_NOT_SENT
+
+
+#: Exit code when a report was written but could not be mailed.
+EXIT_NOT_SENT = 1
+
+
+def _smtp_secrets(args: argparse.Namespace) -> Any:
+    from tripod.triage.secrets import load_secrets
+
+    return load_secrets(args.secrets, args.vault_password_file)
+
+
+def _send(console: Any, settings: Any, secrets: Any, month: str, written: Any) -> bool:
+    from tripod.cli import errors
+    from tripod.report.delivery import send_report
+    from tripod.triage.sinks import Rejected, RetryLater
+
+    try:
+        send_report(settings, secrets, month, written.summary, written.files)
+    except (Rejected, RetryLater) as exc:
+        errors.print(f"[red]{escape(written.client)}: not sent:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        return False
+    console.print(f"  sent to {', '.join(settings.recipients)}", markup=False, soft_wrap=True)
+    return True
+
+
+def review_tiers(settings: Any) -> tuple[str, ...]:
+    """The tiers policy marks for the engineer review (report.engineer_review), or an InputError."""
+    if not settings.review_tiers:
+        raise InputError(f"{settings.source}: report.engineer_review: no tier of client {settings.client!r} has "
+                         "it set to true; there is nothing to review")
+    return tuple(sorted(settings.review_tiers))
 
 
 def _print_written(console: Any, client: str, summary: str, files: Iterable[Path]) -> None:
@@ -134,13 +207,20 @@ def _print_written(console: Any, client: str, summary: str, files: Iterable[Path
 
 def cmd_review_sign(args: argparse.Namespace) -> int:
     from tripod.cli import EXIT_OK, console
-    from tripod.report.signoff import read_notes, sign_review
+    from tripod.report.review import build_review
+    from tripod.report.settings import load_settings
+    from tripod.report.signoff import read_notes, rewrite_review_files, sign_review
 
     half_period(args.half)
     notes = read_notes(args.notes)
     with _open_store(args.store) as store:
         _clients(store, args.client)
-        signoff = sign_review(store, args.client, args.half, args.engineer, notes)
+        settings = load_settings(args.inventory, [args.client], args.vault_password_file)[args.client]
+        tiers = review_tiers(settings)
+        signoff = sign_review(store, args.client, args.half, args.engineer, notes, tiers=tiers)
+        review = build_review(store, args.client, args.half, tiers=tiers)
     console.print(f"signed: {signoff.client} {signoff.half} by {signoff.engineer} at {signoff.signed_at} "
                   f"(figures {signoff.review_digest[:16] if signoff.review_digest else '-'})", markup=False)
+    for path in rewrite_review_files(review, args.out, settings.formats):
+        console.print(f"  {path}", markup=False, soft_wrap=True)
     return EXIT_OK

@@ -1,8 +1,10 @@
-"""The twice-yearly engineer review (SRP Server): six-month trends, recurring findings, a risk
-list, recommendations with priority and rough effort, and the engineer's sign-off.
+"""The twice-yearly engineer review (the tiers policy marks with report.engineer_review, SRP
+Server by default): six-month trends, recurring findings, a risk list, recommendations with
+priority and rough effort (from failing controls, recurring findings, pending updates, silent
+hosts, end of life and hardware age), and the engineer's sign-off.
 
 The review is built from the monthly reports of the half year, restricted to the hosts that
-ended each month in the SRP Server tier, so its figures are exactly the monthly figures.
+ended each month in a reviewed tier, so its figures are exactly the monthly figures.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tripod.models import format_time
-from tripod.report.hosts import SEVERITY_RANK
+from tripod.report.hosts import SEVERITY_RANK, tier_label
 from tripod.report.monthly import build_monthly
 from tripod.report.period import half_period, parse_time
+from tripod.report.settings import default_settings
 from tripod.report.waivers import Waiver
 from tripod.store import EvidenceStore
 
 REVIEW_SCHEMA = "tripod.report.review/1"
-REVIEW_TIERS = ("tier_srp_server",)
 #: A finding recurs when it was open at the end of at least this many months of the half.
 RECURRING_MIN_MONTHS = 2
 #: A filesystem projected to fill within this many days is a risk.
@@ -87,6 +89,13 @@ def _recommendations(latest: dict[str, Any], recurring: list[dict[str, Any]]) ->
                        "effort": _EFFORT[item["severity"]],
                        "text": f"{item['check_id']} ({item['title']}) was open at the end of {len(item['months'])} "
                                f"months: fix the cause rather than the symptom."})
+    for control in latest["hardening"]["top_failed"]:
+        if SEVERITY_RANK[control["severity"]] >= SEVERITY_RANK["high"]:
+            advice.append({"priority": "high" if control["severity"] == "critical" else "medium",
+                           "kind": "failing_control", "hosts": list(control["hosts"]),
+                           "effort": _EFFORT[control["severity"]],
+                           "text": f"Enforce {control['check_id']} ({control['title']}) on "
+                                   f"{control['host_count']} host(s), or record a waiver with an owner and expiry."})
     oldest = latest["patching"]["oldest_pending_security"]
     if oldest and oldest["age_days"] > 30:
         advice.append({"priority": "high", "kind": "patching", "hosts": [oldest["host"]],
@@ -111,8 +120,11 @@ def review_digest(review: dict[str, Any]) -> str:
 
 
 def build_review(store: EvidenceStore, client: str, half: str, *, now: datetime | None = None,
-                 waivers: Iterable[Waiver] | Mapping[str, Waiver] = ()) -> dict[str, Any]:
-    """The engineer review of `client` for `half` (YYYY-H1 or YYYY-H2)."""
+                 waivers: Iterable[Waiver] | Mapping[str, Waiver] = (),
+                 tiers: Iterable[str] | None = None) -> dict[str, Any]:
+    """The engineer review of `client` for `half` (YYYY-H1 or YYYY-H2), over the hosts in `tiers`:
+    the tiers policy marks for review (report.engineer_review; default: the shipped policy's)."""
+    review_tiers = tuple(sorted(tiers if tiers is not None else default_settings(client).review_tiers))
     now = (now or datetime.now(UTC)).astimezone(UTC)
     period = half_period(half)
     waiver_list = waivers if isinstance(waivers, Mapping) else list(waivers)
@@ -121,7 +133,7 @@ def build_review(store: EvidenceStore, client: str, half: str, *, now: datetime 
         if parse_time(f"{month}-01T00:00:00Z") > now:
             monthly[month] = None  # still to come
             continue
-        monthly[month] = build_monthly(store, client, month, now=now, waivers=waiver_list, tiers=REVIEW_TIERS)
+        monthly[month] = build_monthly(store, client, month, now=now, waivers=waiver_list, tiers=review_tiers)
     with_data = [m for m, r in monthly.items() if r is not None and r["coverage"]["reporting"] > 0]
     latest_month = with_data[-1] if with_data else None
     latest = monthly[latest_month] if latest_month else None
@@ -138,7 +150,7 @@ def build_review(store: EvidenceStore, client: str, half: str, *, now: datetime 
         "period": {"half": half, "start": period.start, "end": period.end, "months": list(period.months),
                    "latest_month": latest_month, "as_of": format_time(period.as_of(now))},
         "generated_at": format_time(now),
-        "tiers": [{"tier": t, "label": "SRP Server"} for t in REVIEW_TIERS],
+        "tiers": [{"tier": t, "label": tier_label(t)} for t in review_tiers],
         "trends": [_trend_row(month, report) for month, report in monthly.items()],
         "recurring_findings": recurring,
         "risks": _risks(latest) if latest else [],

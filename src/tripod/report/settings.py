@@ -33,6 +33,7 @@ class ReportSettings:
     monthly_tiers: frozenset[str] = field(default_factory=frozenset)
     review_tiers: frozenset[str] = field(default_factory=frozenset)
     source: str = "the shipped tier defaults"
+    smtp: Mapping[str, Any] | None = None  # the client's alerts.email settings (for --send)
 
 
 def _weights(report: Mapping[str, Any]) -> dict[str, float]:
@@ -40,7 +41,8 @@ def _weights(report: Mapping[str, Any]) -> dict[str, float]:
     return {area: float(given.get(area, 0)) for area in AREAS}
 
 
-def _settings(client: str, reports: Mapping[str, Mapping[str, Any]], source: str) -> ReportSettings:
+def _settings(client: str, reports: Mapping[str, Mapping[str, Any]], source: str,
+              smtp: Mapping[str, Any] | None = None) -> ReportSettings:
     """`reports`: each tier's `report` policy (tier name -> mapping), the client-wide keys equal in all."""
     first = next(iter(reports.values()))
     weights = _weights(first)
@@ -52,7 +54,7 @@ def _settings(client: str, reports: Mapping[str, Mapping[str, Any]], source: str
         formats=tuple(str(f) for f in first.get("formats") or ()),
         monthly_tiers=frozenset(t for t, r in reports.items() if r.get("monthly", True)),
         review_tiers=frozenset(t for t, r in reports.items() if r.get("engineer_review", False)),
-        source=source)
+        source=source, smtp=dict(smtp) if smtp else None)
 
 
 def default_settings(client: str) -> ReportSettings:
@@ -64,26 +66,25 @@ def settings_from_resolutions(client: str, resolutions: Iterable[Any], source: s
     """The client's settings from resolved hosts (`tripod.policy.resolve.Resolution`); an InputError naming
     the key when two hosts of the client disagree on a client-wide key."""
     reports: dict[str, Mapping[str, Any]] = {}
-    owner: dict[str, str] = {}
     first_host: tuple[str, Mapping[str, Any]] | None = None
+    smtp: Mapping[str, Any] | None = None
     for resolution in sorted(resolutions, key=lambda r: r.host):
         if resolution.client != client or not resolution.ok or not resolution.tier:
             continue
         report = resolution.policy.get("report") or {}
         if first_host is None:
             first_host = (resolution.host, report)
+            smtp = (resolution.policy.get("alerts") or {}).get("email")
         for key in CLIENT_KEYS:
             if report.get(key) != first_host[1].get(key):
                 raise InputError(f"{source}: host {resolution.host}: report.{key}: differs from host {first_host[0]} "
                                  f"of the same client {client!r}; set it once for the client (group_vars)")
         reports.setdefault(resolution.tier, report)
-        owner.setdefault(resolution.tier, resolution.host)
-    if not reports:
+    if not reports or first_host is None:
         return default_settings(client)
-    for tier in TIER_GROUPS:  # tiers the inventory no longer has: their shipped defaults
-        reports.setdefault(tier, {**tier_policy(tier)["report"],
-                                  **{k: next(iter(reports.values())).get(k) for k in CLIENT_KEYS}})
-    return _settings(client, reports, source)
+    for tier in TIER_GROUPS:  # a tier the client has no host in (a host that left it): the client's settings
+        reports.setdefault(tier, first_host[1])
+    return _settings(client, reports, source, smtp)
 
 
 def load_settings(inventory: list[str] | None, clients: Iterable[str],

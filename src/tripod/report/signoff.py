@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,15 +32,28 @@ def read_notes(path: Path) -> str:
 
 
 def sign_review(store: EvidenceStore, client: str, half: str, engineer: str, notes: str,
-                now: datetime | None = None) -> SignOff:
-    """Record the sign-off with a digest of the review's current figures."""
+                now: datetime | None = None, tiers: Iterable[str] | None = None) -> SignOff:
+    """Record the sign-off with a digest of the review's current figures (over `tiers`: the tiers
+    policy marks for review)."""
     if not engineer.strip():
         raise InputError("--engineer: must name the engineer who signs")
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    review = build_review(store, client, half, now=now)
+    review = build_review(store, client, half, now=now, tiers=tiers)
     if review["period"]["latest_month"] is None:
-        raise InputError(f"--half {half}: the store has no SRP Server data for {client} in that half year")
+        raise InputError(f"--half {half}: the store has no data of the reviewed tiers (SRP Server by default) for "
+                         f"{client} in that half year")
     signoff = SignOff(client=client, half=half, engineer=engineer.strip(), notes=notes, signed_at=format_time(now),
                       review_digest=review["digest"])
     store.add_signoff(signoff)
     return signoff
+
+
+def rewrite_review_files(review: dict[str, object], out: Path, formats: Iterable[str]) -> list[Path]:
+    """Write the signed review over the review files already in `out` (those formats only); when there
+    are none yet, in `formats`. Returns the files written."""
+    from tripod.report.render import base_name, write_report
+
+    name = base_name(review)
+    existing = [fmt for fmt in ("html", "pdf", "json", "csv")
+                if (out / (f"{name}-hosts.csv" if fmt == "csv" else f"{name}.{fmt}")).is_file()]
+    return write_report(review, out, existing or list(formats))

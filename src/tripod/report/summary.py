@@ -55,8 +55,8 @@ def _certificates(host: dict[str, Any], severity: str, as_of: date, check_id: st
             continue
         name = cert.get("subject") or cert.get("path") or "a certificate"
         what = f"Certificate {name} {plain.expiry_phrase(days, cert.get('not_after'))}"
-        items.append(_item(host["host"], "critical" if days < 0 else severity, what,
-                           _due(as_of, severity, parse_date(cert.get("not_after"))), check_id))
+        level = "critical" if days < 0 else severity
+        items.append(_item(host["host"], level, what, _due(as_of, level, parse_date(cert.get("not_after"))), check_id))
     return items
 
 

@@ -60,6 +60,10 @@ class EmailSink:
         self.password = secrets.smtp_password
 
     def send(self, event: TicketEvent) -> None:
+        self.send_message(message(event, self.sender, self.recipients))
+
+    def send_message(self, mail: EmailMessage) -> None:
+        """Send `mail` (any message: the ticket events, `tripod report --send`) after STARTTLS."""
         where = f"{self.host}:{self.port}"
         try:
             context = ssl.create_default_context(cafile=self.ca_file)
@@ -74,7 +78,7 @@ class EmailSink:
                 smtp.ehlo()
                 if self.user:
                     smtp.login(self.user, self.password or "")
-                smtp.send_message(message(event, self.sender, self.recipients))
+                smtp.send_message(mail)
         except smtplib.SMTPNotSupportedError as exc:
             raise Rejected(f"{where}: {exc}") from None
         except smtplib.SMTPAuthenticationError as exc:
