@@ -70,7 +70,7 @@ def add_parser(commands: Any) -> None:
     sign.add_argument("--store", type=Path, metavar="FILE",
                       help="the evidence store (default: $TRIPOD_DATA_DIR/evidence.sqlite)")
     sign.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                      help=f"where the review files are: rewritten as signed (default: ./{DEFAULT_OUT})")
+                      help=f"where the review files are: those there are rewritten as signed (default: ./{DEFAULT_OUT})")
     sign.add_argument("-i", "--inventory", action="append", metavar="INVENTORY",
                       help="inventory whose policies say which tiers are reviewed (report.engineer_review)")
     sign.add_argument("--vault-password-file", metavar="FILE", help="ansible-vault password for the inventory")
@@ -221,6 +221,10 @@ def cmd_review_sign(args: argparse.Namespace) -> int:
         review = build_review(store, args.client, args.half, tiers=tiers)
     console.print(f"signed: {signoff.client} {signoff.half} by {signoff.engineer} at {signoff.signed_at} "
                   f"(figures {signoff.review_digest[:16] if signoff.review_digest else '-'})", markup=False)
-    for path in rewrite_review_files(review, args.out, settings.formats):
+    rewritten = rewrite_review_files(review, args.out)
+    for path in rewritten:
         console.print(f"  {path}", markup=False, soft_wrap=True)
+    if not rewritten:
+        console.print(f"  no review file in {args.out} to mark as signed; `tripod report --review` writes it signed",
+                      markup=False, soft_wrap=True)
     return EXIT_OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tripod.errors import InputError
 from tripod.models import format_time
@@ -48,12 +49,12 @@ def sign_review(store: EvidenceStore, client: str, half: str, engineer: str, not
     return signoff
 
 
-def rewrite_review_files(review: dict[str, object], out: Path, formats: Iterable[str]) -> list[Path]:
-    """Write the signed review over the review files already in `out` (those formats only); when there
-    are none yet, in `formats`. Returns the files written."""
-    from tripod.report.render import base_name, write_report
+def rewrite_review_files(review: dict[str, Any], out: Path) -> list[Path]:
+    """Write the signed review over the review files already in `out` (in those formats only; none
+    when `tripod report --review` has not written any there). Returns the files written."""
+    from tripod.report.render import FORMATS, base_name, write_report
 
     name = base_name(review)
-    existing = [fmt for fmt in ("html", "pdf", "json", "csv")
+    existing = [fmt for fmt in FORMATS
                 if (out / (f"{name}-hosts.csv" if fmt == "csv" else f"{name}.{fmt}")).is_file()]
-    return write_report(review, out, existing or list(formats))
+    return write_report(review, out, existing) if existing else []
