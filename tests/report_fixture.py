@@ -35,9 +35,11 @@ NOW = "2026-12-01T08:00:00Z"  # when the tests generate the November report
 MONTH, PREVIOUS = "2026-11", "2026-10"
 
 SRV, WS = "tier_srp_server", "tier_srp_workstation"
-WAIVER_VALID = "W-101; owner=alice@acme.example; ticket=SD-4711; expires=2026-12-10; justification=legacy app"
-WAIVER_EXPIRED = "W-102; owner=bob@acme.example; ticket=SD-4712; expires=2026-11-15"
-WAIVER_ROLE_EXPIRED = "W-103; owner=carol@acme.example; expires=2026-10-31"
+# Waivers as findings carry them (structured, tripod.models.WaiverInfo).
+WAIVER_VALID = {"id": "W-101", "owner": "alice@acme.example", "ticket": "SD-4711", "expires": "2026-12-10",
+                "justification": "legacy app"}
+WAIVER_EXPIRED = {"id": "W-102", "owner": "bob@acme.example", "ticket": "SD-4712", "expires": "2026-11-15"}
+WAIVER_ROLE_EXPIRED = {"id": "W-103", "owner": "carol@acme.example", "expires": "2026-10-31"}
 
 # check id -> (area, severity)
 CHECKS = {
@@ -92,7 +94,7 @@ def _windows(when: str) -> dict[str, Any]:
     return facts
 
 
-def _finding(check_id: str, status: str, waiver: str | None = None) -> Finding:
+def _finding(check_id: str, status: str, waiver: dict[str, str] | None = None) -> Finding:
     area, severity = CHECKS[check_id]
     return Finding.from_dict({"area": area, "check_id": check_id, "title": f"title of {check_id}",
                               "severity": severity, "status": status, "evidence": f"evidence {check_id} {status}",
@@ -113,7 +115,7 @@ def plan() -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
 
     def add(client: str, when: str, host: str, tier: str | None, *, status: str = "ok", facts: Any = None,
-            statuses: dict[str, str] | None = None, waivers: dict[str, str] | None = None,
+            statuses: dict[str, str] | None = None, waivers: dict[str, dict[str, str]] | None = None,
             actions: list[Action] | None = None, message: str | None = None) -> None:
         findings = [_finding(check, st, (waivers or {}).get(check)) for check, st in (statuses or {}).items()]
         runs.append({"client": client, "when": when, "host": host, "tier": tier, "status": status, "facts": facts,

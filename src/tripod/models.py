@@ -114,6 +114,60 @@ def _reject_unknown(data: Mapping[str, Any], cls: type) -> None:
 
 _Record = TypeVar("_Record", "Finding", "Action")
 
+#: The fields of a finding's waiver, as the client agreed them (docs/schema.md, Waivers).
+WAIVER_FIELDS: tuple[str, ...] = ("id", "control", "scope", "owner", "ticket", "justification", "expires")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class WaiverInfo:
+    """The waiver behind a finding, as structured data: the report reads it, never parses it.
+
+    `id` is the waiver's reference (the hardening role uses the ticket); the other fields are
+    None when unknown (a finding that names a waiver by its id only). `expires` is YYYY-MM-DD.
+    """
+
+    id: str
+    control: str | None = None
+    scope: str | None = None
+    owner: str | None = None
+    ticket: str | None = None
+    justification: str | None = None
+    expires: str | None = None
+
+    @classmethod
+    def from_value(cls, value: Any) -> WaiverInfo | None:
+        """None, a WaiverInfo, a mapping of WAIVER_FIELDS, or a bare id string (nothing else known)."""
+        if value is None or isinstance(value, WaiverInfo):
+            return value
+        if isinstance(value, str):
+            return cls(id=value) if value.strip() else None
+        if not isinstance(value, Mapping):
+            raise ValidationError("waiver", f"must be a mapping ({', '.join(WAIVER_FIELDS)}) or null, "
+                                            f"got {_describe(value)}")
+        unknown = sorted(str(key) for key in value if key not in WAIVER_FIELDS)
+        if unknown:
+            raise ValidationError(f"waiver.{unknown[0]}", f"unknown field (allowed: {', '.join(WAIVER_FIELDS)})")
+        fields: dict[str, str | None] = {}
+        for key in WAIVER_FIELDS:
+            item = value.get(key)
+            if item is not None and not isinstance(item, str):
+                item = item.isoformat() if key == "expires" and hasattr(item, "isoformat") else item
+                if not isinstance(item, str):
+                    raise ValidationError(f"waiver.{key}", f"must be a string, got {_describe(item)}")
+            fields[key] = item.strip() if isinstance(item, str) and item.strip() else None
+        if fields["id"] is None:
+            raise ValidationError("waiver.id", "is required")
+        if fields["expires"] is not None and not _DATE.match(fields["expires"]):
+            raise ValidationError("waiver.expires", f"{fields['expires']!r} is not a date (YYYY-MM-DD)")
+        return cls(**fields)  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def __str__(self) -> str:
+        return self.id
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -126,12 +180,17 @@ class Finding:
     status: str
     evidence: str = ""
     remediation: str = ""
-    waiver: str | None = None
+    waiver: WaiverInfo | None = None
     host: str | None = None
     client: str | None = None
     tier: str | None = None
     run_id: str | None = None
     time: str | None = None
+
+    def __post_init__(self) -> None:
+        # A waiver given as a mapping (or a bare id) becomes a WaiverInfo (store rows, triage).
+        if self.waiver is not None and not isinstance(self.waiver, WaiverInfo):
+            object.__setattr__(self, "waiver", WaiverInfo.from_value(self.waiver))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Finding:
@@ -148,7 +207,7 @@ class Finding:
             status=_choice(data, "status", STATUSES),
             evidence=_optional_text(data, "evidence") or "",
             remediation=_optional_text(data, "remediation") or "",
-            waiver=_optional_text(data, "waiver", default=None),
+            waiver=WaiverInfo.from_value(data.get("waiver")),
             **_context(data),
         )
 

@@ -190,3 +190,16 @@ def test_validate_facts_uses_the_packaged_schema_when_present():
     schema = json.loads(path.read_text(encoding="utf-8"))
     assert models._facts_schema() == schema
     assert models.validate_facts({}) != [], "an empty object is not a valid facts document"
+
+
+def test_a_findings_waiver_is_structured_and_validated():
+    data = {**FINDING, "status": "waived", "waiver": {"id": "SD-1", "owner": "ops", "expires": "2026-12-31"}}
+    finding = Finding.from_dict(data)
+    assert finding.waiver is not None and (finding.waiver.id, finding.waiver.expires) == ("SD-1", "2026-12-31")
+    assert finding.to_dict()["waiver"] == {"id": "SD-1", "control": None, "scope": None, "owner": "ops",
+                                           "ticket": None, "justification": None, "expires": "2026-12-31"}
+    assert Finding.from_dict({**FINDING, "waiver": "SD-2"}).waiver.to_dict()["id"] == "SD-2"  # an id only
+    for waiver, field in (({"owner": "ops"}, "waiver.id"), ({"id": "SD-1", "expires": "soon"}, "waiver.expires"),
+                          ({"id": "SD-1", "colour": "red"}, "waiver.colour"), (7, "waiver")):
+        with pytest.raises(ValueError, match=rf"^{field}: "):
+            Finding.from_dict({**FINDING, "waiver": waiver})

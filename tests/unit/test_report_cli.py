@@ -107,7 +107,9 @@ def test_waivers_file_fills_in_what_the_reference_lacks(tmp_path):
         store.record_host(run, HostResult(host="h1", status="ok", client="ACME Ltd", tier="tier_srp_server",
                                           finished_at="2026-11-10T02:00:00Z", findings=[Finding.from_dict({
                                               "area": "hardening", "check_id": "TRP-SSH-002", "title": "t",
-                                              "severity": "high", "status": "waived", "waiver": entry.reference})]))
+                                              "severity": "high", "status": "waived", "waiver": {
+                                                  "id": entry.ticket, "control": entry.control,
+                                                  "owner": entry.owner, "expires": "2026-12-15"}})]))
     out = tmp_path / "out"
     assert main(["report", "--store", str(path), "--month", "2026-11", "--format", "json", "--out", str(out),
                  "--waivers", str(waivers)]) == 0
@@ -115,7 +117,7 @@ def test_waivers_file_fills_in_what_the_reference_lacks(tmp_path):
     assert (shown["reference"], shown["owner"], shown["ticket"], shown["expires"], shown["scope"]) == (
         "ACME-1234", "jane@acme.example", "ACME-1234", "2026-12-15", "host h1")
     assert shown["justification"] == "The backup appliance needs password logins until 2027."
-    # Without the file, the reference alone still gives owner and expiry, not the justification.
+    # Without the file, the finding's own waiver gives owner and expiry, not the justification it lacks.
     assert main(["report", "--store", str(path), "--month", "2026-11", "--format", "json", "--out", str(out)]) == 0
     [alone] = json.loads((out / "acme-ltd-2026-11.json").read_text())["hardening"]["waivers"]
     assert (alone["owner"], alone["expires"], alone["justification"]) == ("jane@acme.example", "2026-12-15", None)

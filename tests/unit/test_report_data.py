@@ -43,8 +43,8 @@ def latest_statuses(client: str, month: str, as_of: date) -> dict[str, dict[str,
     for entry in sorted(fx.month_entries(client, month), key=lambda e: e["when"]):
         for finding in entry["findings"]:
             status = finding.status
-            expiry = re.search(r"expires=(\d{4}-\d\d-\d\d)", finding.waiver or "")
-            if status == "waived" and expiry and date.fromisoformat(expiry.group(1)) < as_of:
+            expiry = finding.waiver.expires if finding.waiver else None
+            if status == "waived" and expiry and date.fromisoformat(expiry) < as_of:
                 status = "fail"
             result.setdefault(entry["host"], {})[finding.check_id] = (finding.area, status)
     return result
@@ -333,3 +333,16 @@ def test_pending_age_prefers_an_earlier_first_seen_the_facts_carry():
     ages = {a.name: a for a in pending_ages(history, {"openssl": "2026-09-01T00:00:00Z"})}
     assert (ages["openssl"].first_seen, ages["openssl"].age_days, ages["openssl"].at_least) == (
         "2026-09-01T00:00:00Z", 70, False)
+
+
+def test_an_unreachable_sighting_is_not_a_sighting(report, tmp_path):
+    """old01 was unreachable in November: last seen is when it last answered (October), and a
+    host that never answered is "never reached", with no time at all."""
+    old = host(report, "old01")
+    assert (old["last_seen"], old["never_reached"]) == ("2026-10-10T02:00:00Z", False)
+    with EvidenceStore(tmp_path / "evidence.sqlite") as store:
+        run = store.start_run("r1", started_at="2026-11-10T02:00:00Z")
+        store.record_host(run, fx.HostResult(host="ghost01", status="unreachable", client="Ghost", tier=fx.SRV,
+                                              finished_at="2026-11-10T02:00:00Z", message="ssh: connection refused"))
+        ghost = host(build_monthly(store, "Ghost", fx.MONTH, now=NOW), "ghost01")
+    assert (ghost["last_seen"], ghost["never_reached"]) == (None, True)

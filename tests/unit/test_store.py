@@ -322,6 +322,7 @@ def test_migration_4_fills_latest_results_from_existing_findings(tmp_path):
         seed_months(new)
         expected = {m: ranked_latest(new, "acme", m) for m in ("2026-09", "2026-10", "2026-11")}
         new._conn.execute("DROP TABLE latest_results")
+        new._conn.execute("ALTER TABLE findings DROP COLUMN waiver_detail")
         new._conn.execute("PRAGMA user_version = 3")  # as a store written before migration 4
     with EvidenceStore(path) as upgraded:
         assert upgraded.schema_version == migrations.LATEST_VERSION
@@ -504,3 +505,34 @@ def test_kill_9_mid_run_keeps_every_finished_host_complete(tmp_path, rounds):
             assert orphans == 0, "no finding without its host"
             run = store.get_run(run_id)
             assert run is not None and (run.status, run.ended_at) == ("running", None), "a killed run stays open"
+
+
+def test_migration_5_stores_a_findings_waiver_as_structured_data(tmp_path):
+    """A finding's waiver round-trips as structured data; rows recorded before keep their text."""
+    path = tmp_path / "old.sqlite"
+    waiver = {"id": "SD-1", "control": "TRP-SSH-002", "scope": "host web1", "owner": "ops@acme.example",
+              "ticket": "SD-1", "justification": "legacy appliance", "expires": "2026-12-31"}
+
+    def finding(check_id: str, waiver_value: Any) -> Finding:
+        return Finding.from_dict({"area": "hardening", "check_id": check_id, "title": "t", "severity": "high",
+                                  "status": "waived", "waiver": waiver_value})
+
+    with EvidenceStore(path) as old:
+        old._conn.execute("ALTER TABLE findings DROP COLUMN waiver_detail")
+        old._conn.execute("PRAGMA user_version = 4")  # as a store written before migration 5
+        old._conn.execute(
+            "INSERT INTO runs (run_id, started_at, status) VALUES ('r0', '2026-11-01T00:00:00Z', 'ok')")
+        old._conn.execute(
+            "INSERT INTO findings (run_id, host, client, time, area, check_id, title, severity, status, waiver)"
+            " VALUES ('r0', 'web1', 'acme', '2026-11-01T00:00:00Z', 'hardening', 'TRP-SSH-003', 't', 'high',"
+            " 'waived', 'W-1; owner=bob; expires=2026-11-15')")
+    with EvidenceStore(path) as upgraded:
+        assert upgraded.schema_version == migrations.LATEST_VERSION
+        run = upgraded.start_run("r1", started_at="2026-11-10T00:00:00Z")
+        upgraded.record_host(run, HostResult(host="web1", status="ok", client="acme", finished_at="2026-11-10T00:00:00Z",
+                                             findings=[finding("TRP-SSH-002", waiver)]))
+        by_check = {f.check_id: f for f in upgraded.findings("acme", "2026-11")}
+        assert by_check["TRP-SSH-002"].waiver.to_dict() == waiver
+        assert by_check["TRP-SSH-003"].waiver.id == "W-1; owner=bob; expires=2026-11-15"  # the old text, as it was
+        rows = {row[2]: row[8] for row in upgraded.latest_findings("acme", "2026-11")}
+        assert rows["TRP-SSH-002"] == waiver  # what the report reads: the mapping, no text to parse

@@ -130,12 +130,13 @@ def test_a_waived_control_is_waived_with_its_reference_and_never_enforced(tmp_pa
     result = audit(tmp_path, "backup01", ["tier_srp_server", "legacy_backup"])
     finding = next(f for f in result.assessment.findings() if f["check_id"] == "TRP-SSH-002")
     assert finding["status"] == "waived"
-    assert finding["waiver"] == ("ACME-1234; control=TRP-SSH-002; scope=group legacy_backup; "
-                                 "owner=jane.doe@acme.example; ticket=ACME-1234; expires=2027-03-31")
-    from tripod.report.waivers import parse_reference  # the monthly report reads the reference back
+    # The waiver is structured data on the finding: the report reads it, never parses a string.
+    assert finding["waiver"] == {"id": "ACME-1234", "control": "TRP-SSH-002", "scope": "group legacy_backup",
+                                 "owner": "jane.doe@acme.example", "ticket": "ACME-1234",
+                                 "justification": VALID["waivers"][0]["justification"], "expires": "2027-03-31"}
+    from tripod.models import Finding
 
-    shown = parse_reference(finding["waiver"])
-    assert (shown.reference, shown.owner, shown.expires) == ("ACME-1234", "jane.doe@acme.example", date(2027, 3, 31))
+    assert Finding.from_dict(finding).waiver.expires == "2027-03-31"
     assert "audit: fail: passwordauthentication yes" in finding["evidence"]
     assert "TRP-SSH-002" not in result.plan["enforce"]
     waiver_check = next(f for f in result.assessment.findings() if f["check_id"] == "TRP-WAIVER-001")
@@ -151,11 +152,12 @@ def test_an_expired_waiver_fails_the_control_and_adds_a_finding(tmp_path):
     findings = {f["check_id"]: f for f in result.assessment.findings()}
     control = findings["TRP-ACCT-008"]
     assert control["status"] == "fail"
-    assert control["waiver"].startswith("ACME-1200")
+    assert (control["waiver"]["id"], control["waiver"]["expires"]) == ("ACME-1200", "2026-10-31")
     assert control["evidence"].startswith("waiver ACME-1200 expired on 2026-10-31; audit: fail: UMASK 022")
     expired = findings["TRP-WAIVER-001"]
     assert expired["status"] == "fail"
     assert "TRP-ACCT-008 (ACME-1200, ops@acme.example, expired 2026-10-31)" in expired["evidence"]
+    assert expired["waiver"] is None, "the meta-check is not a waiver: the expired one is on its control"
     assert "TRP-ACCT-008" in result.plan["enforce"]
     held = audit(tmp_path, "acme-db01", ["tier_srp_server"], enforce_expired_waivers=False)
     assert "TRP-ACCT-008" not in held.plan["enforce"]

@@ -57,7 +57,7 @@ class ControlResult:
     control: Control
     status: str
     evidence: str
-    waiver: str | None = None
+    waiver: Mapping[str, str] | None = None  # structured (tripod.models.WAIVER_FIELDS)
     enforce: bool = False
     hold: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -145,7 +145,15 @@ def _enforce_blocker(control: Control, facts: Mapping[str, Any], ctx: HostContex
     return hold, params
 
 
-def _failing(control: Control, evidence: str, facts: Mapping[str, Any], ctx: HostContext, waiver: str | None = None,
+def waiver_data(waiver: Waiver) -> dict[str, str]:
+    """The waiver as the finding carries it: structured, never a string to parse back."""
+    return {"id": waiver.ticket, "control": waiver.control, "scope": f"{waiver.scope_kind} {waiver.scope}",
+            "owner": waiver.owner, "ticket": waiver.ticket, "justification": waiver.justification,
+            "expires": waiver.expires.isoformat()}
+
+
+def _failing(control: Control, evidence: str, facts: Mapping[str, Any], ctx: HostContext,
+             waiver: Mapping[str, str] | None = None,
              hold: str | None = None) -> ControlResult:
     params: dict[str, Any] = {}
     if hold is None:
@@ -166,9 +174,9 @@ def _assess_control(control: Control, facts: Mapping[str, Any], ctx: HostContext
     matched = match(ctx.waivers, control.id, ctx.host, ctx.groups, ctx.today)
     if matched is not None and not matched.expired:
         return ControlResult(control, "waived", f"waived: {matched.waiver.justification} (audit: {outcome.status}: "
-                             f"{outcome.evidence})", waiver=matched.waiver.reference)
+                             f"{outcome.evidence})", waiver=waiver_data(matched.waiver))
     if matched is not None:  # expired: the control fails whatever the audit says, and may be enforced
-        reference = matched.waiver.reference
+        reference = waiver_data(matched.waiver)
         evidence = (f"waiver {matched.waiver.ticket} expired on {matched.waiver.expires.isoformat()}; "
                     f"audit: {outcome.status}: {outcome.evidence}")
         if outcome.status != "fail":
@@ -188,8 +196,7 @@ def _waiver_finding(ctx: HostContext) -> dict[str, Any]:
     if expired:
         shown = [f"{w.control} ({w.ticket}, {w.owner}, expired {w.expires.isoformat()})" for w in expired]
         return {**base, "status": "fail", "evidence": f"{len(expired)} waiver(s) expired: {listing(shown)}",
-                "remediation": "Renew the waiver with a new expiry and justification, or let the control be enforced.",
-                "waiver": ", ".join(w.ticket for w in expired)}
+                "remediation": "Renew the waiver with a new expiry and justification, or let the control be enforced."}
     if relevant:
         soonest = min(relevant, key=lambda w: w.expires)
         return {**base, "status": "pass", "evidence": f"{len(relevant)} waiver(s) apply, none expired "

@@ -37,7 +37,11 @@ def _waived_table(waived: list[Finding]) -> Table:
     for column in ("host", "check", "waiver"):
         table.add_column(column, no_wrap=column != "waiver", overflow="fold")
     for finding in waived:
-        table.add_row(finding.host or "-", finding.check_id, escape(finding.waiver or ""))
+        waiver = finding.waiver
+        shown = "" if waiver is None else ", ".join(
+            part for part in (waiver.id, waiver.owner and f"owner {waiver.owner}",
+                              waiver.expires and f"expires {waiver.expires}") if part)
+        table.add_row(finding.host or "-", finding.check_id, escape(shown))
     return table
 
 

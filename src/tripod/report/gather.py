@@ -58,7 +58,7 @@ class FindingRow(NamedTuple):
     status: str
     evidence: str
     remediation: str
-    waiver: str | None
+    waiver: dict[str, Any] | str | None  # structured; text only in rows from before store migration 5
     tier: str | None
     time: str
 
@@ -107,7 +107,9 @@ class HostMonth:
 
     @property
     def last_seen(self) -> str | None:
-        times = [s.finished_at for s in self.sightings]
+        """The last time the host really answered (a run that reached it, or a fact snapshot);
+        None when it was never reached: an unreachable sighting is not a sighting."""
+        times = [s.finished_at for s in self.sightings if s.status != "unreachable"]
         if self.facts_at:
             times.append(self.facts_at)
         return max(times) if times else None

@@ -149,7 +149,8 @@ def host_report(item: HostMonth, book: WaiverBook, as_of: datetime) -> dict[str,
     tiers = item.tiers
     base: dict[str, Any] = {
         "host": item.host, "tier": item.tier, "tier_label": tier_label(item.tier), "tiers": tiers,
-        "moved_tier": len(tiers) > 1, "last_seen": item.last_seen, "runs": len(item.month_sightings),
+        "moved_tier": len(tiers) > 1, "last_seen": item.last_seen, "never_reached": item.last_seen is None,
+        "runs": len(item.month_sightings),
         "unreachable_runs": sum(1 for s in item.month_sightings if s.status == "unreachable"),
         "failed_runs": sum(1 for s in item.month_sightings if s.status == "failed"),
         "os": None, "os_family": None, "facts_at": None, "patching": None, "filesystems": [], "lifecycle": None,

@@ -1,19 +1,22 @@
-"""What a report knows about a waiver: from the finding's `waiver` reference, or from a waiver list.
+"""What a report knows about a waiver: the structured waiver a finding carries.
 
-A finding carries only a reference string. The report reads what that string holds:
+Since store migration 5 a finding's waiver is structured data (tripod.models.WaiverInfo: id,
+control, scope, owner, ticket, justification, expires), recorded by the hardening role and read
+here as it is: nothing is parsed back from text.
+
+Findings recorded before migration 5 carry only a reference string; for those (and only those)
+`parse_reference()` reads what the string holds:
 
 - a JSON object: `{"id": "W-7", "owner": "ops", "expires": "2026-12-31", "ticket": "SD-1"}`;
 - `key=value` (or `key: value`) pairs separated by `;` or `,`, e.g.
   `W-7; owner=ops; ticket=SD-1; expires=2026-12-31`: a first part without a key is the id;
-- the hardening role's form (`tripod.waivers.Waiver.reference`):
+- the hardening role's old form:
   `ACME-1234 (owner jane@acme.example, group legacy_backup, expires 2027-03-31)`;
 - a plain id (`W-7`): owner and expiry are then unknown, and shown as such.
 
-Keys: `id`, `control`, `scope`, `owner`, `ticket`, `justification` (or `reason`), `expires`
-(or `expiry`, `until`). A waiver list can be passed to the report (`from_waivers_file()` reads a
-client's waivers file, `tripod report --waivers FILE`); an entry whose reference matches a
-finding's waiver reference takes precedence over what the string holds, and adds what the
-string lacks (the justification).
+A waiver list can be passed to the report (`from_waivers_file()` reads a client's waivers file,
+`tripod report --waivers FILE`); an entry matching a finding's waiver (same ticket and control,
+or the same legacy reference) takes precedence, and adds what the finding lacks.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from tripod.report.period import parse_date
 
@@ -86,6 +90,17 @@ def _fields_of(reference: str) -> dict[str, str]:
     return fields
 
 
+def from_structured(data: Mapping[str, Any]) -> Waiver:
+    """The waiver a finding carries as structured data (tripod.models.WAIVER_FIELDS)."""
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return str(value) if value not in (None, "") else None
+
+    return Waiver(reference=text("id") or text("ticket") or "unknown", control=text("control"), scope=text("scope"),
+                  owner=text("owner"), ticket=text("ticket"), justification=text("justification"),
+                  expires=parse_date(text("expires")))
+
+
 def parse_reference(reference: str) -> Waiver:
     """The waiver a finding's reference string describes (see the module docstring)."""
     fields = _fields_of(reference)
@@ -111,8 +126,15 @@ class WaiverBook:
             self._known: Mapping[str, Waiver] = dict(waivers)
         else:
             self._known = {w.reference: w for w in waivers}
+        self._by_ticket = {(w.ticket, w.control): w for w in self._known.values() if w.ticket}
 
-    def lookup(self, reference: str, control: str | None = None) -> Waiver:
+    def lookup(self, reference: str | Mapping[str, Any], control: str | None = None) -> Waiver:
+        """The waiver of a finding: `reference` is its structured waiver (a mapping), or the
+        text of a finding recorded before store migration 5."""
+        if isinstance(reference, Mapping):
+            carried = from_structured(reference)
+            carried = carried if carried.control or control is None else replace(carried, control=control)
+            return self._by_ticket.get((carried.ticket or carried.reference, carried.control)) or carried
         parsed = parse_reference(reference)
         known = self._known.get(reference.strip()) or self._known.get(parsed.reference)
         if known is None:

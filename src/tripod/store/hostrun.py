@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tripod.models import Finding
-from tripod.store.queries import _FINDING_FIELDS
+from tripod.store.queries import finding_from_row
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def host_run(conn: sqlite3.Connection, run_id: str, host: str) -> HostRunRecord 
     status = conn.execute("SELECT status FROM run_hosts WHERE run_id = ? AND host = ?", (run_id, host)).fetchone()
     facts = conn.execute("SELECT facts FROM fact_snapshots WHERE run_id = ? AND host = ?"
                          " ORDER BY collected_at DESC, id DESC LIMIT 1", (run_id, host)).fetchone()
-    findings = [Finding(**{name: row[name] for name in _FINDING_FIELDS}) for row in conn.execute(
+    findings = [finding_from_row(row) for row in conn.execute(
         "SELECT * FROM findings WHERE run_id = ? AND host = ? ORDER BY check_id, id", (run_id, host))]
     return HostRunRecord(run_id=run_id, host=host, status=status[0] if status else None,
                          check_mode=bool(run[0]), facts=json.loads(facts[0]) if facts else None, findings=findings)

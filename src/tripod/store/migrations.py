@@ -247,6 +247,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         LATEST_RESULTS_FROM_FINDINGS,
     ),
+    # 5: a finding's waiver as structured data (id, control, scope, owner, ticket, justification,
+    # expires), JSON, beside `waiver`, which keeps the id (tripod.store.waiver_columns). Rows
+    # written before keep only their `waiver` text.
+    (
+        "ALTER TABLE findings ADD COLUMN waiver_detail TEXT",
+    ),
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -13,11 +13,19 @@ from typing import Any
 
 from tripod.models import STATUSES, Action, Finding, score_from_counts
 from tripod.store.records import COUNT_KEYS, FactSnapshot, HostRun, MonthlySummary, RunInfo, month_bounds
+from tripod.store.waiver_columns import from_columns
 from tripod.store.summaries import NO_CLIENT, actions_summary_sql, client_filter, findings_summary_sql
 
 _FINDING_FIELDS = ("area", "check_id", "title", "severity", "status", "evidence", "remediation", "waiver",
                    "host", "client", "tier", "run_id", "time")
 _ACTION_FIELDS = ("area", "kind", "detail", "changed", "bytes", "host", "client", "tier", "run_id", "time")
+
+
+def finding_from_row(row: sqlite3.Row) -> Finding:
+    """A `findings` row (SELECT *) as a Finding, its waiver from the structured column."""
+    values = {name: row[name] for name in _FINDING_FIELDS}
+    values["waiver"] = from_columns(row["waiver"], row["waiver_detail"])
+    return Finding(**values)
 
 
 def _action(row: sqlite3.Row) -> Action:
@@ -113,7 +121,7 @@ def findings(conn: sqlite3.Connection, client: str | None, month: str, *, host: 
         sql = (f"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY host, check_id ORDER BY time DESC, id DESC)"
                f" AS rn FROM ({sql}) AS month_rows) AS ranked WHERE rn = 1")
     for row in conn.execute(sql + " ORDER BY host, check_id, time, id", args):
-        yield Finding(**{name: row[name] for name in _FINDING_FIELDS})
+        yield finding_from_row(row)
 
 
 def actions(conn: sqlite3.Connection, client: str | None, month: str, *, host: str | None = None) -> Iterator[Action]:
@@ -170,7 +178,7 @@ def run_facts(conn: sqlite3.Connection, run_id: str) -> Iterator[FactSnapshot]:
 def run_findings(conn: sqlite3.Connection, run_id: str) -> Iterator[Finding]:
     """Every finding one run recorded, by host and check."""
     for row in conn.execute("SELECT * FROM findings WHERE run_id = ? ORDER BY host, check_id, id", (run_id,)):
-        yield Finding(**{name: row[name] for name in _FINDING_FIELDS})
+        yield finding_from_row(row)
 
 
 def host_fact_history(conn: sqlite3.Connection, host: str, client: str | None,

@@ -14,6 +14,7 @@ from typing import Any
 
 from tripod.store.records import FactSnapshot
 from tripod.store.sqlite import transaction
+from tripod.store.waiver_columns import detail as waiver_detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,16 +138,20 @@ def fact_samples(conn: sqlite3.Connection, client: str, start: str, end: str) ->
 
 def latest_findings(conn: sqlite3.Connection, client: str, month: str) -> Iterator[tuple[Any, ...]]:
     """Each host's latest result of each check in `month` (YYYY-MM) as plain rows, by host and check:
-    (host, area, check_id, title, severity, status, evidence, remediation, waiver, tier, time)."""
+    (host, area, check_id, title, severity, status, evidence, remediation, waiver, tier, time).
+
+    `waiver` is the structured waiver (a mapping, tripod.models.WAIVER_FIELDS), or the text of a
+    row recorded before store migration 5, or None."""
     # latest_results is kept up to date as findings are written: read in key order, no ranking.
     sql = """
         SELECT f.host, f.area, f.check_id, f.title, f.severity, f.status, f.evidence, f.remediation, f.waiver,
-               f.tier, f.time
+               f.tier, f.time, f.waiver_detail
         FROM latest_results l JOIN findings f ON f.id = l.finding_id
         WHERE l.client = ? AND l.month = ?
         ORDER BY l.host, l.check_id
     """
-    yield from _rows(conn, sql, (client, month))
+    for row in _rows(conn, sql, (client, month)):
+        yield (*row[:8], waiver_detail(row[8], row[11]), *row[9:11])
 
 
 def check_results(conn: sqlite3.Connection, client: str, start: str, end: str, check_id: str,
@@ -183,16 +188,17 @@ def recurring_failures(conn: sqlite3.Connection, client: str, start: str, end: s
 
 
 def month_status_counts(conn: sqlite3.Connection, client: str,
-                        month: str) -> Iterator[tuple[str, str, str, str | None, int]]:
+                        month: str) -> Iterator[tuple[str, str, str, dict[str, Any] | str | None, int]]:
     """(host, area, status, waiver, count) over each host's latest result of each check in `month`,
-    in no particular order."""
+    in no particular order; `waiver` as in latest_findings()."""
     sql = """
-        SELECT l.host, f.area, f.status, f.waiver, COUNT(*)
+        SELECT l.host, f.area, f.status, f.waiver, f.waiver_detail, COUNT(*)
         FROM latest_results l JOIN findings f ON f.id = l.finding_id
         WHERE l.client = ? AND l.month = ?
-        GROUP BY l.host, f.area, f.status, f.waiver
+        GROUP BY l.host, f.area, f.status, f.waiver, f.waiver_detail
     """
-    yield from _rows(conn, sql, (client, month))
+    for row in _rows(conn, sql, (client, month)):
+        yield (row[0], row[1], row[2], waiver_detail(row[3], row[4]), row[5])
 
 
 def ticket_rows(conn: sqlite3.Connection, client: str, start: str, end: str) -> list[dict[str, object]]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from tripod.models import Finding
 from tripod.store.sqlite import transaction
+from tripod.store.waiver_columns import from_columns
 
 # Values (plain text in the schema; this module writes only these): a ticket is open or resolved; its events are
 # opened, updated or resolved, and pending, sending, sent or failed; a delivery is pending,
@@ -319,7 +320,8 @@ class TicketStore:
                ORDER BY f.id""", (host, client, after)).fetchall()
         return [NewFinding(row["id"], Finding(
             area=row["area"], check_id=row["check_id"], title=row["title"], severity=row["severity"],
-            status=row["status"], evidence=row["evidence"], remediation=row["remediation"], waiver=row["waiver"],
+            status=row["status"], evidence=row["evidence"], remediation=row["remediation"],
+            waiver=from_columns(row["waiver"], row["waiver_detail"]),
             host=row["host"], client=row["client"], tier=row["tier"], run_id=row["run_id"], time=row["time"]))
             for row in rows]
 

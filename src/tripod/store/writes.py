@@ -10,9 +10,10 @@ from typing import Any
 from tripod.models import normalize_time, utc_now
 from tripod.store.records import COUNT_KEYS, HostResult
 from tripod.store.sqlite import transaction
+from tripod.store.waiver_columns import to_columns
 
 _FINDING_COLUMNS = ("run_id", "host", "client", "tier", "time", "area", "check_id", "title", "severity", "status",
-                    "evidence", "remediation", "waiver")
+                    "evidence", "remediation", "waiver", "waiver_detail")
 _ACTION_COLUMNS = ("run_id", "host", "client", "tier", "time", "area", "kind", "detail", "bytes", "changed")
 
 
@@ -101,7 +102,8 @@ def record_host(conn: sqlite3.Connection, run_id: str, result: HostResult) -> No
         if findings:
             before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM findings").fetchone()[0]
             conn.executemany(_INSERT_FINDING, [
-                (run_id, *(getattr(f, name) for name in _FINDING_COLUMNS[1:])) for f in findings
+                (run_id, *(getattr(f, name) for name in _FINDING_COLUMNS[1:-2]), *to_columns(f.waiver))
+                for f in findings
             ])
             conn.execute(_UPDATE_LATEST_RESULTS, (before,))
         if actions:
