@@ -20,7 +20,7 @@ PYTEST_ARGS ?=
 # container test already depends on it. The 15 slowest tests are printed after every run.
 PYTEST := TRIPOD_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m pytest --durations=15
 
-.PHONY: demo test test-fast test-harness setup setup-test host images lint clean build-collection
+.PHONY: demo test test-fast test-harness setup setup-test host images lint clean build-collection ee-context ee
 
 demo: setup
 	$(BIN)/tripod audit -i inventories/demo
@@ -62,6 +62,18 @@ lint: $(VENV)/.installed-test
 
 build-collection: $(VENV)/.installed
 	$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist
+
+# The AWX / Automation Platform execution environment (execution-environment.yml, docs/scale.md).
+EE_DIR := .cache/ee
+ee-context: $(VENV)/.installed-test
+	rm -rf $(EE_DIR) && mkdir -p $(EE_DIR)/dist
+	$(BIN)/ansible-galaxy collection build --force --output-path $(EE_DIR)/dist
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(EE_DIR)/dist .
+	$(BIN)/ansible-builder create --file execution-environment.yml --context $(EE_DIR)/context
+
+ee: ee-context
+	$(BIN)/ansible-builder build --file execution-environment.yml --context $(EE_DIR)/context \
+		--container-runtime podman --tag tripod-ee:$$(sed -n 's/^version: //p' galaxy.yml)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache
