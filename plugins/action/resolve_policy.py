@@ -27,10 +27,14 @@ class ActionModule(ControllerAction):
             result.update(failed=True, problems=lines, msg=f"invalid Tripod policy ({len(lines)} problem(s)), nothing was changed:\n" + "\n".join(lines))
             return result
         result["changed"] = False
-        result["ansible_facts"] = {
-            "tripod_tier": resolution.tier,
-            "tripod_client": resolution.client,
-            "tripod_policy": resolution.policy,
-            "tripod_in_maintenance_window": in_window(resolution.policy["maintenance_window"]),
-        }
+        # Plain result keys, never ansible_facts: Ansible writes a module's facts to the fact
+        # cache under the host's name alone, and cached facts beat the inventory's group_vars,
+        # so another client's host of the same name would inherit this client and policy.
+        # The preflight role turns these into (non-cacheable) host variables with set_fact.
+        result.update(
+            tripod_tier=resolution.tier,
+            tripod_client=resolution.client,
+            tripod_policy=resolution.policy,
+            tripod_in_maintenance_window=in_window(resolution.policy["maintenance_window"]),
+        )
         return result

@@ -29,6 +29,10 @@ description:
     the end of the playbook. So if the run is killed, every host that finished a play, or
     failed, is in the store, complete, and the run stays C(running) with no end time."
   - The recorder never fails the run; any error is shown as a warning and recording stops.
+    C(tripod run) watches for that warning and stops the run (no change without evidence).
+  - It notes its process (host, pid) in C(<data dir>/runs/<run id>/controller-<pid>.json), so
+    that a run left C(running) by a killed process is closed as C(aborted) at the next C(tripod run).
+  - Nothing is recorded when C(TRIPOD_NO_EVIDENCE=1) is set (C(tripod run --no-evidence) sets it).
   - Needs the C(tripod) Python package in the controller's Python.
 requirements:
   - the tripod Python package on the controller
@@ -165,8 +169,10 @@ class CallbackModule(CallbackBase):
         self._playbooks: list[str] = []
         self._hosts: dict[str, _HostBuffer] = {}
         self._play: Any = None
-        self._disabled = TRIPOD_IMPORT_ERROR is not None
+        # `tripod run --no-evidence` sets TRIPOD_NO_EVIDENCE=1: ansible.cfg enables this recorder.
+        self._disabled = TRIPOD_IMPORT_ERROR is not None or os.environ.get("TRIPOD_NO_EVIDENCE") == "1"
         self._warned_import = False
+        self._controller: Any = None
 
     # -- safety: the recorder never breaks a run --------------------------------------------
 
@@ -203,6 +209,9 @@ class CallbackModule(CallbackBase):
             # Controller-side plugins of this run (tripod.maintenance.metrics) find it here: the
             # workers that run them are forked from this process.
             os.environ["TRIPOD_RUN_ID"] = self._run_id
+            # Before the run row: a run left `running` whose controllers are all gone is closed
+            # as aborted by the next `tripod run` (tripod.store.runstate).
+            self._controller = self._store.register_controller(self._run_id)
         inventory = self.get_option("inventory") or list(context.CLIARGS.get("inventory") or ())
         self._store.start_run(self._run_id, playbook=", ".join(self._playbooks), inventory=inventory,
                               check_mode=bool(context.CLIARGS.get("check", False)))
@@ -310,6 +319,8 @@ class CallbackModule(CallbackBase):
         self._store.end_run(self._run_id)
         self._store.close()
         self._store = None
+        if self._controller is not None:
+            self._controller.unlink(missing_ok=True)
 
     # -- Ansible events --------------------------------------------------------------------
 

@@ -24,34 +24,70 @@ console = Console(highlight=False, width=_LOG_WIDTH)
 errors = Console(stderr=True, highlight=False, width=_LOG_WIDTH)
 
 
-def _parse_extra_vars(values: list[str]) -> dict[str, Any]:
-    """-e key=value, -e '{"json": true}' or -e @file.yml, like ansible-playbook."""
-    merged: dict[str, Any] = {}
+class RunStopped(Exception):
+    """The run could not go on (Ansible failed, evidence could not be recorded): the message is
+    printed as it is, and the command exits with `code`."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _vars_file(value: str, vault_password_file: str | None) -> Path:
+    """-e @file: checked here (readable, a mapping), then given to ansible-playbook as a file, so
+    that vault-encrypted files and inline `!vault` values work as they do with ansible-playbook."""
+    from tripod.vaulted import is_vault_file, load_yaml_with_vault_tags
+
+    path = Path(value[1:]).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read extra vars file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: extra vars file is not UTF-8 text") from None
+    if is_vault_file(text):
+        if not vault_password_file:
+            raise InputError(f"{path}: extra vars file is vault-encrypted: give --vault-password-file")
+        return path.resolve()
+    try:
+        loaded = load_yaml_with_vault_tags(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(loaded, dict):
+        raise InputError(f"{path}: extra vars file must hold a mapping")
+    return path.resolve()
+
+
+def _parse_extra_vars(values: list[str], vault_password_file: str | None = None) -> list[dict[str, Any] | Path]:
+    """-e key=value, -e '{"json": true}' or -e @file.yml, like ansible-playbook, in order.
+
+    Inline values come back as mappings (the runner passes them through a 0600 file, never on
+    the command line), files as paths (given to ansible-playbook as they are)."""
+    parsed: list[dict[str, Any] | Path] = []
     for value in values:
         if value.startswith("@"):
-            path = Path(value[1:]).expanduser()
-            try:
-                loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except OSError as exc:
-                raise InputError(f"{path}: cannot read extra vars file ({exc.strerror})") from None
-            except yaml.YAMLError as exc:
-                raise InputError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
-            if not isinstance(loaded, dict):
-                raise InputError(f"{path}: extra vars file must hold a mapping")
-            merged.update(loaded)
+            parsed.append(_vars_file(value, vault_password_file))
         elif value.lstrip().startswith("{"):
             try:
                 loaded = yaml.safe_load(value)
             except yaml.YAMLError:
-                raise InputError(f"--extra-vars: not valid JSON or YAML: {value}") from None
-            merged.update(loaded)
+                raise InputError("--extra-vars: not valid JSON or YAML (value not shown: it may hold a secret)") from None
+            if not isinstance(loaded, dict):
+                raise InputError("--extra-vars: a JSON/YAML value must be a mapping")
+            parsed.append(loaded)
         else:
-            for pair in shlex.split(value):
+            try:
+                pairs = shlex.split(value)
+            except ValueError as exc:
+                raise InputError(f"--extra-vars: cannot split key=value pairs ({exc})") from None
+            inline: dict[str, Any] = {}
+            for pair in pairs:
                 key, sep, item = pair.partition("=")
                 if not sep or not key:
-                    raise InputError(f"--extra-vars: '{pair}' is not key=value")
-                merged[key] = item
-    return merged
+                    raise InputError(f"--extra-vars: '{key if sep else pair[:40]}' is not key=value")
+                inline[key] = item
+            parsed.append(inline)
+    return parsed
 
 
 def _add_inventory_options(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +104,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-t", "--tags", help="only run tasks with these tags (comma-separated)")
     parser.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
                         help="key=value, JSON/YAML, or @file (repeatable)")
-    parser.add_argument("--no-evidence", action="store_true", help="do not record this run in the evidence store")
+    parser.add_argument("--no-evidence", action="store_true",
+                        help="run without recording evidence (otherwise a store that cannot be written stops the run "
+                        "before any host is contacted)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate", help="check an inventory's tiers and policies offline",
         description="Resolve every host's tier and effective policy without contacting any host, and list "
-        "every problem at once, one line each, naming the file, the host and the key. Exit 0 when clean, 1 otherwise.",
+        "every problem at once, one line each, naming the file, the host and the key. Exit 0 when clean, 2 (bad "
+        "input) otherwise. Warnings (an expired waiver, a waiver for no host) do not change the exit code.",
     )
     _add_inventory_options(validate)
     validate.add_argument("--show", metavar="HOST", help="also print this host's tier and effective policy as YAML")
@@ -127,20 +166,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _validation(args: argparse.Namespace):
+def _validation(args: argparse.Namespace, warnings: list[str] | None = None):
     from tripod.inventory import validate_inventory
 
-    return validate_inventory(args.inventory, args.limit, args.vault_password_file)
+    return validate_inventory(args.inventory, args.limit, args.vault_password_file, warnings)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    resolutions, problems = _validation(args)
+    warnings: list[str] = []
+    resolutions, problems = _validation(args, warnings)
+    for warning in warnings:
+        errors.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     for problem in problems:
         console.print(str(problem), markup=False, soft_wrap=True)
     if problems:
         bad = len({p.host for p in problems})
         errors.print(f"[red]{len(problems)} problem(s) on {bad} of {len(resolutions)} host(s)[/]")
-        return EXIT_HOSTS_FAILED
+        return EXIT_BAD_INPUT
     if args.show:
         shown = next((r for r in resolutions if r.host == args.show), None)
         if shown is None:
@@ -155,10 +197,65 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _open_evidence(run_id: str, request: Any) -> None:
+    """Before any host is contacted: open and migrate the store, close the runs whose process is
+    gone, note this process and write the run row. Any failure stops the run (exit 2)."""
+    import sqlite3
+
+    from tripod.runner import make_run_directory
+    from tripod.store import EvidenceStore, default_path
+
+    path = default_path()
+    make_run_directory(run_id)
+    try:
+        with EvidenceStore(path) as store:
+            stale = store.abort_stale_runs()
+            store.register_controller(run_id)
+            store.start_run(run_id, playbook=request.playbook, inventory=request.inventories, check_mode=request.check)
+    except (sqlite3.Error, OSError, RuntimeError) as exc:
+        reason = str(exc).strip() or type(exc).__name__
+        if isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror
+        if "not a database" in reason:
+            reason = "not an SQLite database (corrupt or another file)"
+        raise InputError(f"{path}: cannot record evidence ({reason}); nothing was run. "
+                         "Fix or move the store, or pass --no-evidence") from None
+    if stale:
+        errors.print(f"[yellow]closed {len(stale)} run(s) left running by a process that is gone, as aborted:[/] "
+                     f"{', '.join(stale)}", soft_wrap=True)
+
+
+def _close_evidence(run_id: str, status: str) -> None:
+    """Close a run that did not close itself (`aborted` or `failed`); never raises."""
+    import sqlite3
+
+    from tripod.store import EvidenceStore
+
+    try:
+        with EvidenceStore() as store:
+            run = store.get_run(run_id)
+            if run is not None and run.status == "running":
+                if status == "aborted":
+                    store.abort_run(run_id)
+                else:
+                    store.end_run(run_id, status=status)
+    except (sqlite3.Error, OSError, RuntimeError) as exc:
+        errors.print(f"[red]cannot close run {run_id} in the evidence store:[/] {escape(str(exc))}", soft_wrap=True)
+
+
+def _run_left_open(run_id: str) -> bool:
+    from tripod.store import EvidenceStore
+
+    with EvidenceStore() as store:
+        run = store.get_run(run_id)
+    return run is None or run.status == "running"
+
+
 def _execute(args: argparse.Namespace, playbook_name: str, check: bool, run_table: bool = True):
-    """Validate, run with live progress, print the per-host table; return the RunResult."""
+    """Validate, open the evidence store, run with live progress, print the per-host table;
+    return the RunResult. Raises RunStopped when Ansible fails or evidence cannot be recorded."""
     from tripod.console import RunDisplay, summary_table
-    from tripod.runner import RunRequest, resolve_playbook, run_playbook
+    from tripod.runner import RunRequest, new_run_id, resolve_playbook, run_playbook
 
     request = RunRequest(
         playbook=playbook_name,
@@ -167,22 +264,48 @@ def _execute(args: argparse.Namespace, playbook_name: str, check: bool, run_tabl
         check=check,
         diff=args.diff,
         tags=args.tags,
-        extra_vars=_parse_extra_vars(args.extra_vars),
+        extra_vars=_parse_extra_vars(args.extra_vars, args.vault_password_file),
         vault_password_file=args.vault_password_file,
         record_evidence=not args.no_evidence,
     )
     playbook = resolve_playbook(request.playbook)
+    request.playbook = str(playbook)
     resolutions, problems = _validation(args)
     for problem in problems:
         errors.print(f"[yellow]policy problem, preflight will stop this host:[/] {escape(str(problem))}", soft_wrap=True)
     hosts = [r.host for r in resolutions]
+    run_id = new_run_id()
+    if request.record_evidence:
+        _open_evidence(run_id, request)
+    else:
+        errors.print("[yellow]--no-evidence: this run is not recorded in the evidence store[/]")
     mode = "dry run (check mode)" if request.check else "live run"
     console.print(f"[bold]{playbook.name}[/] on {len(hosts)} host(s), {mode}")
     with RunDisplay(console, hosts) as display:
-        result = run_playbook(request, hosts, display)
-    if run_table or not result.all_ok:
+        result = run_playbook(request, hosts, display, run_id=run_id)
+    if result.ansible_failed:
+        if request.record_evidence:
+            _close_evidence(run_id, "failed")
+        kind = "refused its input" if result.ansible_input_error else "failed"
+        raise RunStopped(f"ansible-playbook {kind} (exit {result.rc}); no host result is reported:\n"
+                         f"{result.ansible_error}\nArtifacts: {result.artifacts}",
+                         EXIT_BAD_INPUT if result.ansible_input_error else EXIT_INTERNAL)
+    if run_table or not result.all_ok or result.interrupted:
         console.print(summary_table(result))
     console.print(f"Artifacts: {result.artifacts}", soft_wrap=True)
+    if result.interrupted:
+        if request.record_evidence:
+            _close_evidence(run_id, "aborted")
+        raise RunStopped(f"interrupted: run {run_id} was stopped and closed as aborted; hosts already "
+                         "finished are recorded; rerun to continue", EXIT_HOSTS_FAILED)
+    if result.evidence_stopped:
+        _close_evidence(run_id, "aborted")
+        raise RunStopped(f"evidence could not be recorded, so the run was stopped (run {run_id}, aborted): "
+                         f"{result.evidence_stopped}", EXIT_INTERNAL)
+    if request.record_evidence and _run_left_open(run_id):
+        _close_evidence(run_id, "failed")
+        raise RunStopped(f"the evidence recorder did not close run {run_id} (see the warnings in "
+                         f"{result.artifacts / 'stdout'}); its evidence may be incomplete", EXIT_INTERNAL)
     return result
 
 
@@ -249,6 +372,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return EXIT_BAD_INPUT
+    except RunStopped as exc:
+        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        return exc.code
     except KeyboardInterrupt:
         errors.print("[red]interrupted[/]: hosts already finished are recorded; rerun to continue")
         return EXIT_HOSTS_FAILED

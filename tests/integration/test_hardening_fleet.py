@@ -185,7 +185,7 @@ def test_a_malformed_waivers_file_stops_the_host_before_any_change(hardened_host
     path.write_text(yaml.safe_dump(broken), encoding="utf-8")
     try:
         validate = tripod("validate", "-i", str(inventory), data_dir=data_dir)
-        assert validate.returncode == 1
+        assert validate.returncode == 2
         assert f"{path}: waivers[1].expires: 'next spring' is not a date (YYYY-MM-DD)" in validate.stdout
         before = checksum()
         result = tripod("run", "harden", "-i", str(inventory), data_dir=data_dir)

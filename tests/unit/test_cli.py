@@ -39,23 +39,23 @@ def test_example_inventory_with_its_vault_password(capsys):
 
 def test_host_missing_its_tier(example, capsys):
     edit_yaml(example / "hosts.yml", lambda d: d["all"]["children"]["tier_srp_server"]["hosts"].pop("acme-web01.acme.example"))
-    assert main(["validate", "-i", str(example)]) == 1
+    assert main(["validate", "-i", str(example)]) == 2
     out = capsys.readouterr().out.strip().splitlines()
-    assert out == ["host acme-web01.acme.example: tier: the host is in no tier group; add it to exactly one of: "
-                   "tier_scheduled_support, tier_srp_server, tier_srp_workstation"]
+    assert out == [f"{example}/hosts.yml:6: host acme-web01.acme.example: tier: the host is in no tier group; add it to "
+                   "exactly one of: tier_scheduled_support, tier_srp_server, tier_srp_workstation"]
 
 
 def test_host_in_two_tiers(example, capsys):
     edit_yaml(example / "hosts.yml", lambda d: d["all"]["children"]["tier_srp_workstation"]["hosts"].update({"acme-db01.acme.example": None}))
-    assert main(["validate", "-i", str(example)]) == 1
+    assert main(["validate", "-i", str(example)]) == 2
     out = capsys.readouterr().out
-    assert "host acme-db01.acme.example: tier: the host is in 2 tier groups (tier_srp_server, tier_srp_workstation)" in out
+    assert f"{example}/hosts.yml:" in out and "host acme-db01.acme.example: tier: the host is in 2 tier groups (tier_srp_server, tier_srp_workstation)" in out
 
 
 def test_misspelled_key_names_file_line_host_and_key(example, capsys):
     path = example / "host_vars" / "acme-db01.acme.example.yml"
     path.write_text(path.read_text().replace("reboot_group:", "reboot_gruop:"))
-    assert main(["validate", "-i", str(example)]) == 1
+    assert main(["validate", "-i", str(example)]) == 2
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines == [f"{path}:7: host acme-db01.acme.example: tripod_host_policy.patch.reboot_gruop: unknown key; did you mean 'reboot_group'?"]
 
@@ -63,7 +63,7 @@ def test_misspelled_key_names_file_line_host_and_key(example, capsys):
 def test_wrong_type_is_reported_for_every_host_it_reaches(example, capsys):
     path = example / "group_vars" / "tier_srp_server.yml"
     path.write_text(path.read_text().replace("batch_size: 2", "batch_size: [2]"))
-    assert main(["validate", "-i", str(example)]) == 1
+    assert main(["validate", "-i", str(example)]) == 2
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 5, "one line per server host"
     assert all(f"{path}:" in line and "tripod_group_policy.patch.batch_size: must be an integer or string, got list [2]" in line for line in lines)
@@ -72,7 +72,7 @@ def test_wrong_type_is_reported_for_every_host_it_reaches(example, capsys):
 def test_bad_timezone(example, capsys):
     path = example / "group_vars" / "all.yml"
     path.write_text(path.read_text().replace("Europe/Berlin", "Europe/Berlinn"))
-    assert main(["validate", "-i", str(example)]) == 1
+    assert main(["validate", "-i", str(example)]) == 2
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 12, "one line per host"
     assert f"{path}:7: host acme-app02.acme.example: tripod_client_policy.maintenance_window.timezone: "
@@ -81,7 +81,7 @@ def test_bad_timezone(example, capsys):
 
 def test_every_problem_at_once(example, capsys):
     (example / "group_vars" / "all.yml").write_text("tripod_client_policy:\n  patch:\n    reboot: maybe\n")
-    assert main(["validate", "-i", str(example), "--limit", "acme-web01.acme.example"]) == 1
+    assert main(["validate", "-i", str(example), "--limit", "acme-web01.acme.example"]) == 2
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines == [
         "host acme-web01.acme.example: tripod_client: must be set to the client's name (a non-empty string), usually in group_vars/all",
@@ -133,7 +133,7 @@ def test_bad_arguments_exit_2(capsys):
 def test_extra_vars_forms(tmp_path):
     file = tmp_path / "vars.yml"
     file.write_text("a: 1\n")
-    assert _parse_extra_vars(["x=1 y='two words'", '{"z": [1]}', f"@{file}"]) == {"x": "1", "y": "two words", "z": [1], "a": 1}
+    assert _parse_extra_vars(["x=1 y='two words'", '{"z": [1]}', f"@{file}"]) == [{"x": "1", "y": "two words"}, {"z": [1]}, file]
     file.write_text("- not a mapping\n")
     with pytest.raises(InputError, match="must hold a mapping"):
         _parse_extra_vars([f"@{file}"])

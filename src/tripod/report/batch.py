@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from tripod.report.delivery import summary_text
-from tripod.report.monthly import build_monthly
+from tripod.report.archive import kept_or_built
+from tripod.report.monthly import REPORT_SCHEMA, build_monthly
 from tripod.report.render import environment, write_report
 from tripod.report.settings import ReportSettings, default_settings
 from tripod.report.waivers import Waiver
@@ -39,12 +40,16 @@ class Options:
     formats: tuple[str, ...] | None = None
     appendix: bool = False
     settings: Mapping[str, ReportSettings] | None = None
+    recompute: bool = False  # a closed month: build it from the store again instead of the kept figures
 
 
 def _write_client(store: EvidenceStore, client: str, month: str, out: Path, options: Options,
                   now: datetime | None, waivers: Mapping[str, Waiver]) -> Written:
     settings = (options.settings or {}).get(client) or default_settings(client)
-    report = build_monthly(store, client, month, now=now, waivers=waivers, settings=settings)
+    at = (now or datetime.now(UTC)).astimezone(UTC)
+    report = kept_or_built(store.path, client, month, at,
+                           lambda: build_monthly(store, client, month, now=at, waivers=waivers, settings=settings),
+                           schema=REPORT_SCHEMA, recompute=options.recompute)
     formats = list(options.formats or settings.formats)
     files = write_report(report, out, formats, appendix=options.appendix)
     overall, coverage = report["scorecard"]["overall"], report["coverage"]
@@ -70,15 +75,17 @@ def _write_in_worker(client: str, month: str, out: Path, options: Options, now: 
 def write_monthly_reports(store_path: Path, clients: list[str], month: str, out: Path,
                           formats: list[str] | None = None, *, jobs: int = 1, now: datetime | None = None,
                           waivers: Mapping[str, Waiver] | None = None, appendix: bool = False,
-                          settings: Mapping[str, ReportSettings] | None = None) -> list[Written]:
+                          settings: Mapping[str, ReportSettings] | None = None,
+                          recompute: bool = False) -> list[Written]:
     """Write `month`'s report of each client; with jobs > 1, in that many worker processes, which
     take the next client as they finish one (so one large client does not hold the others back).
 
     `waivers`: known waivers by the reference findings carry (`waivers.from_waivers_file()`). `settings`:
     each client's `report.*` policy (`tripod.report.settings`); `formats` None: each client's
-    report.formats. `appendix`: the HTML and PDF get the per-host appendix."""
+    report.formats. `appendix`: the HTML and PDF get the per-host appendix. A closed month's figures are
+    the ones kept when it was first built (tripod.report.archive), unless `recompute`."""
     known = dict(waivers or {})
-    options = Options(tuple(formats) if formats else None, appendix, dict(settings or {}))
+    options = Options(tuple(formats) if formats else None, appendix, dict(settings or {}), recompute)
     if jobs <= 1 or len(clients) <= 1:
         with EvidenceStore(store_path) as store:
             return [_write_client(store, client, month, out, options, now, known) for client in clients]

@@ -39,6 +39,9 @@ def add_parser(commands: Any) -> None:
                         help="ansible-vault password for the inventory and the secrets file")
     report.add_argument("--appendix", action="store_true",
                         help="add the per-host appendix (every result that is not a pass) to the HTML and PDF")
+    report.add_argument("--recompute", action="store_true",
+                        help="a closed month: build it from the evidence store again and replace the figures kept "
+                        "when it was first reported (after a fix or a corrected waivers file)")
     report.add_argument("--send", action="store_true",
                         help="mail each client's monthly report to report.recipients (needs -i: the SMTP settings "
                         "are the email sink's, alerts.email)")
@@ -158,7 +161,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     secrets = _smtp_secrets(args) if args.send else None
     unsent = 0
     for written in write_monthly_reports(store_path, clients, args.month, args.out, formats, jobs=args.jobs,
-                                         waivers=waivers, appendix=args.appendix, settings=settings):
+                                         waivers=waivers, appendix=args.appendix, settings=settings,
+                                         recompute=args.recompute):
         score = "no score" if written.score is None else f"{written.score:.1f}% {written.band}"
         _print_written(console, written.client, f"{score}, {written.reporting} of {written.expected} hosts reporting",
                        written.files)

@@ -26,7 +26,8 @@ from tripod.report.waivers import Waiver, WaiverBook
 from tripod.store import EvidenceStore
 from tripod.store.records import add_months, month_bounds
 
-REPORT_SCHEMA = "tripod.report.monthly/1"
+#: /2: the client summary (`summary`, `client_name`), area weights and the weighted overall score.
+REPORT_SCHEMA = "tripod.report.monthly/2"
 
 
 class Section(Protocol):

@@ -21,7 +21,7 @@ from typing import Any
 
 from tripod.models import Action, Finding
 from tripod.paths import data_dir
-from tripod.store import hostrun, queries, reporting, retention, sqlite, writes
+from tripod.store import hostrun, queries, reporting, retention, runstate, sqlite, writes
 from tripod.store.hostrun import HostRunRecord
 from tripod.store.tickets import Ticket, TicketEvent, TicketStore
 from tripod.store.records import (
@@ -85,9 +85,10 @@ class EvidenceStore:
         """Triage's tickets, their sink events and cursors (`tripod.store.tickets`)."""
         return TicketStore(self._conn)
 
-    def host_run(self, run_id: str, host: str) -> HostRunRecord | None:
-        """One host's status, newest facts and findings in one run (`tripod.store.hostrun`)."""
-        return hostrun.host_run(self._conn, run_id, host)
+    def host_run(self, run_id: str, host: str, client: str | None = None) -> HostRunRecord | None:
+        """One host's status, newest facts and findings in one run, and with its client the latest
+        result of each of its checks (`tripod.store.hostrun`)."""
+        return hostrun.host_run(self._conn, run_id, host, client)
 
     @property
     def schema_version(self) -> int:
@@ -121,6 +122,18 @@ class EvidenceStore:
         if status is not None and status not in RUN_STATUSES:
             raise ValueError(f"status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
         return writes.end_run(self._conn, run_id, status=status, ended_at=ended_at)
+
+    def abort_run(self, run_id: str) -> bool:
+        """Close a run still `running` as `aborted` (interrupted or killed); False if already closed."""
+        return runstate.abort_run(self._conn, run_id)
+
+    def abort_stale_runs(self) -> list[str]:
+        """Close as `aborted` the runs left `running` by a controller process that is gone."""
+        return runstate.abort_stale(self._conn, self.path)
+
+    def register_controller(self, run_id: str) -> Path:
+        """Note that this process drives the run (`tripod.store.runstate`); returns the note's path."""
+        return runstate.register(self.path, run_id)
 
     def prune(self, before_months: int, *, now: datetime | None = None) -> PruneResult:
         """Roll findings and actions older than `before_months` months up into monthly summaries,

@@ -10,7 +10,8 @@ from typing import Any
 from tripod.models import Action, Finding
 
 HOST_STATUSES: tuple[str, ...] = ("ok", "changed", "failed", "unreachable", "skipped")
-RUN_STATUSES: tuple[str, ...] = ("running", "ok", "failed")
+#: `aborted`: interrupted, killed, or its controller process gone (tripod.store.runstate).
+RUN_STATUSES: tuple[str, ...] = ("running", "ok", "failed", "aborted")
 COUNT_KEYS: tuple[str, ...] = ("ok", "changed", "failures", "unreachable", "skipped", "rescued", "ignored")
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
