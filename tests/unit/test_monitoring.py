@@ -26,11 +26,12 @@ REPO = Path(__file__).resolve().parents[2]
 MODULE = REPO / "plugins" / "modules" / "prom_textfile.py"
 NOW = datetime(2026, 11, 27, 23, 0, tzinfo=timezone.utc)
 FACTS = {"collected_at": "2026-11-27T22:59:00Z",
-         "patches": {"security_count": 4, "other_count": 7, "reboot_required": True}}
+         "patches": {"security_count": 4, "other_count": 7, "reboot_required": True},
+         "certificates": [{"path": "/etc/ssl/web.pem", "not_after": "2026-12-04T12:00:00Z", "days_left": 6}]}
 
 
-def finding(check: str, status: str, severity: str = "medium") -> Finding:
-    return Finding(area="health", check_id=check, title=check, severity=severity, status=status)
+def finding(check: str, status: str, severity: str = "medium", area: str = "health") -> Finding:
+    return Finding(area=area, check_id=check, title=check, severity=severity, status=status)
 
 
 def seeded(tmp_path: Path, *, check_mode: bool = False, facts: dict[str, Any] | None = FACTS,
@@ -85,9 +86,35 @@ def test_the_metrics_are_the_hosts_findings_and_facts_of_the_run(tmp_path):
     assert got[series("tripod_last_run_check_mode", north)] == 1
     assert got[series("tripod_last_run_status", north, status="changed")] == 1
     assert got[series("tripod_last_run_status", north, status="ok")] == 0
+    assert got[series("tripod_area_score", north, area="health")] == pytest.approx(2 / 4)
+    assert series("tripod_area_score", north, area="hardening") not in got, "no hardening check: no score (not 0)"
+    assert got[series("tripod_certificate_expiry_timestamp_seconds", north, path="/etc/ssl/web.pem")] == \
+        datetime(2026, 12, 4, 12, tzinfo=timezone.utc).timestamp()
     assert f"# run_id: {run}" in text
     assert summary["tripod_score"] == 0.5 and summary["tripod_security_updates_pending"] == 4
     assert "web2" not in text, "only this host's rows"
+
+
+def test_the_scores_do_not_depend_on_which_playbook_ran_last(tmp_path):
+    """An audit finds 1 of 4 hardening checks passing and 2 health checks passing; a later
+    health-only run must not publish 100 %: the score is of the latest result of every check."""
+    db = tmp_path / "evidence.sqlite"
+    hardening = [finding(f"TRP-SSH-00{i}", "pass" if i == 1 else "fail", area="hardening") for i in range(1, 5)]
+    health = [finding("TRP-DISK-001", "pass"), finding("TRP-MEM-001", "pass")]
+    with EvidenceStore(db) as store:
+        audit = store.start_run(playbook="audit.yml", check_mode=True)
+        store.record_host(audit, HostResult(host="web1", status="ok", client="acme", findings=hardening + health))
+        other_run = store.start_run(playbook="audit.yml", check_mode=True)  # another client's inventory
+        store.record_host(other_run, HostResult(host="web1", status="ok", client="other", findings=health))
+        later = store.start_run(playbook="health.yml", check_mode=False)
+        store.record_host(later, HostResult(host="web1", status="ok", client="acme", findings=health))
+    got = values(host_metrics_text(db, later, "web1", "acme", "tier_srp_server", NOW)[0])
+    assert got[series("tripod_score")] == pytest.approx(3 / 6), "1 + 2 pass of 4 + 2 scored, from both runs"
+    assert got[series("tripod_area_score", area="hardening")] == pytest.approx(1 / 4)
+    assert got[series("tripod_area_score", area="health")] == 1
+    assert got[series("tripod_findings", status="pass")] == 2, "the findings counts are this run's"
+    other = values(host_metrics_text(db, other_run, "web1", "other", "tier_srp_server", NOW)[0])
+    assert other[series("tripod_score", client="other")] == 1, "another client's web1 is another host"
 
 
 def test_every_metric_has_help_and_type_once_before_its_samples(tmp_path):

@@ -21,7 +21,7 @@ def host_metrics_text(db_path: str | Path, run_id: str, host: str, client: str |
     """The metrics file of `host` for run `run_id`, and a summary of it; None when the store has
     nothing of this host in this run (the run is unknown, or the host recorded no facts and no findings)."""
     with EvidenceStore(db_path) as store:
-        record = store.host_run(run_id, host)
+        record = store.host_run(run_id, host, client)
     if record is None or (record.facts is None and not record.findings):
         return None
     samples = host_metrics(record, client, tier, now or datetime.now(timezone.utc))

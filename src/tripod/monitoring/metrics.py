@@ -7,6 +7,11 @@ docs/monitoring.md lists them; docs/prometheus/ has alert rules built on them.
 A value the run did not establish is left out rather than published as 0: a host whose
 facts were not gathered has no `tripod_security_updates_pending`, one whose run evaluated
 no check has no findings counts, and one without scored findings has no `tripod_score`.
+
+The scores (`tripod_score`, `tripod_area_score`) come from the host's latest result of every
+check this month, as the monthly report's do, so a health-only run after an audit does not
+change what the hardening checks count for; without a client (no `tripod_client`), from this
+run's findings. The findings counts are this run's.
 """
 
 from __future__ import annotations
@@ -16,13 +21,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from tripod.models import SEVERITIES, STATUSES, score
+from tripod.checks.base import parse_time
+from tripod.models import AREAS, SEVERITIES, STATUSES, score
 from tripod.store.hostrun import HostRunRecord
 from tripod.store.records import HOST_STATUSES
 
 #: name -> help text, in the order they are written.
 METRICS: dict[str, str] = {
-    "tripod_score": "Compliance score of the last run: pass / (pass + fail + error), 0 to 1",
+    "tripod_score": "Compliance score, pass / (pass + fail + error) of the latest result of every check, 0 to 1",
+    "tripod_area_score": "The same score for one area (patching, hardening, health, housekeeping)",
     "tripod_security_updates_pending": "Security updates pending at the last run",
     "tripod_other_updates_pending": "Non-security updates pending at the last run",
     "tripod_reboot_required": "1 when the host needs a reboot (last run), else 0",
@@ -31,6 +38,7 @@ METRICS: dict[str, str] = {
     "tripod_last_run_timestamp_seconds": "When the last Tripod run published these metrics (Unix time)",
     "tripod_last_run_check_mode": "1 when the last run was a dry run (check mode, e.g. tripod audit), else 0",
     "tripod_last_run_status": "The host's result in the last run: 1 for its status, 0 for the others",
+    "tripod_certificate_expiry_timestamp_seconds": "When a certificate the last run found expires (Unix time)",
 }
 
 
@@ -50,7 +58,10 @@ def host_metrics(record: HostRunRecord, client: str | None, tier: str | None, no
         if value is not None:
             samples.append(Sample(name, tuple(sorted(base + tuple(extra.items()))), float(value)))
 
-    add("tripod_score", score(record.findings))
+    scored = record.latest or record.findings
+    add("tripod_score", score(scored))
+    for area in AREAS:
+        add("tripod_area_score", score(f for f in scored if f.area == area), area=area)
     patches = (record.facts or {}).get("patches") or {}
     add("tripod_security_updates_pending", patches.get("security_count"))
     add("tripod_other_updates_pending", patches.get("other_count"))
@@ -66,6 +77,10 @@ def host_metrics(record: HostRunRecord, client: str | None, tier: str | None, no
             add("tripod_findings", count, status=status)
         for severity, count in failing.items():
             add("tripod_failing_findings", count, severity=severity)
+    for certificate in (record.facts or {}).get("certificates") or []:
+        expires = parse_time(certificate.get("not_after"))
+        if expires is not None and certificate.get("path"):
+            add("tripod_certificate_expiry_timestamp_seconds", expires.timestamp(), path=str(certificate["path"]))
     add("tripod_last_run_timestamp_seconds", round(now.timestamp(), 3))
     add("tripod_last_run_check_mode", record.check_mode)
     for status in HOST_STATUSES:
