@@ -78,7 +78,7 @@ UNITS = (
     "rsync.service", "nfs-server.service", "slapd.service", "snmpd.service", "vsftpd.service",
     "dnsmasq.service", "isc-dhcp-server.service", "systemd-journald.service", "tmp.mount",
     "systemd-coredump.socket", "apport.service", "ssh.service", "sshd.service", "cron.service",
-    "tripod-rootkit-scan.timer",
+    "tripod-rootkit-scan.timer", "chkrootkit.timer",
 )
 
 # Compilers and assemblers whose use the catalog restricts to root (resolved to the real binaries).

@@ -224,7 +224,10 @@ def test_the_plan_groups_packages_and_marks_access_changes():
     assert the_plan["access"] is True
     assert {"ssh", "pam", "sudo", "accounts", "banners"} <= set(the_plan["groups"])
     assert the_plan["packages"]["access"] == ["libpam-pwquality", "libpam-tmpdir"]
-    assert "needrestart" in the_plan["packages"]["other"] and "aide" in the_plan["packages"]["other"]
+    assert "chkrootkit" in the_plan["packages"]["other"] and "aide" in the_plan["packages"]["other"]
+    # needrestart depends on binutils (an assembler): reported, never installed by Tripod
+    assert "needrestart" not in the_plan["packages"]["other"]
+    assert plan(assessment, FRESH, ctx())["held"]["TRP-UPD-002"] == "reported only; remediation is manual"
     assert set(the_plan["params"]) == {c.id for c in CATALOG.for_os("linux")}
     assert the_plan["params"]["TRP-SSH-001"]["sshd"] == {"PermitRootLogin": "no"}
     assert the_plan["params"]["TRP-SSH-025"]["targets"] == [
@@ -322,7 +325,7 @@ def test_an_unknown_check_is_an_error_not_a_pass():
 
 
 def test_controls_marked_after_packages_are_applied_when_the_run_installs_packages():
-    """needrestart brings binutils (an assembler) and apt writes new logs: re-applied, never reported as fixed."""
+    """A package may bring an assembler and apt writes new logs: re-applied, never reported as fixed."""
     by_id = results()
     assert by_id["TRP-PERM-006"].status == "pass" and by_id["TRP-PERM-006"].enforce
     assert by_id["TRP-PERM-006"].params["names"][0] == "as"
@@ -333,3 +336,19 @@ def test_controls_marked_after_packages_are_applied_when_the_run_installs_packag
     status = plan(assessment, FRESH, ctx())["status"]
     done = actions(assessment.enforce_ids(), assessment, CATALOG, check_mode=False, before_status=status)
     assert not [a for a in done if a["detail"].startswith("TRP-PERM-006")]
+
+
+def test_debians_own_chkrootkit_timer_fails_the_rootkit_control_until_it_is_off():
+    """chkrootkit.timer runs chkrootkit-daily, which mails its result and fails without mail(1)."""
+    facts = copy.deepcopy(FRESH)
+    hardening = facts["hardening"]
+    hardening["packages"]["installed"]["chkrootkit"] = "0.57-2+b9"
+    hardening["units"]["tripod-rootkit-scan.timer"] = {"active": True, "enabled": True, "found": True,
+                                                       "unit_file_state": "enabled"}
+    hardening["units"]["chkrootkit.timer"] = {"active": True, "enabled": True, "found": True,
+                                              "unit_file_state": "enabled"}
+    result = results(facts)["TRP-MAL-001"]
+    assert result.status == "fail" and result.enforce
+    assert result.evidence.startswith("chkrootkit.timer (Debian's chkrootkit-daily) is enabled")
+    hardening["units"]["chkrootkit.timer"].update(active=False, enabled=False, unit_file_state="disabled")
+    assert results(facts)["TRP-MAL-001"].status == "pass"

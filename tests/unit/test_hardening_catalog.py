@@ -87,13 +87,16 @@ def test_every_linux_control_has_exactly_one_patch_task_named_and_tagged_after_i
             tasks[control_id] = {**task, "_file": path.name}
     for control in LINUX:
         task = tasks.get(control.id)
+        if control.manual:  # reported only (e.g. TRP-UPD-002: needrestart would bring an assembler)
+            assert task is None, f"{control.id} is manual but has a remediation task"
+            continue
         assert task is not None, f"{control.id} has no remediation task"
         assert task["name"] == f"{control.id} | PATCH | {control.title}"
         assert control.id in task["tags"], f"{control.id}: not tagged with its id"
         assert task["_file"] == f"{control.group}.yml", f"{control.id} is in {task['_file']}"
         when = task["when"] if isinstance(task["when"], list) else [task["when"]]
         assert f"'{control.id}' in hardening_plan.enforce" in when, f"{control.id}: not switched by the plan"
-    assert set(tasks) == {c.id for c in LINUX}, "PATCH tasks for controls the catalog does not have"
+    assert set(tasks) == {c.id for c in LINUX if not c.manual}, "PATCH tasks for controls the catalog does not have"
 
 
 def test_every_windows_control_has_a_patch_task_unless_manual():

@@ -597,6 +597,10 @@ def _check_rootkit_scanner(facts, params, ctx):
     installed = _installed(facts)
     units = hardening(facts, "units")
     timer = units.get(params["timer"]) or {}
+    package_timer = params.get("package_timer")
+    if "chkrootkit" in installed and package_timer and (units.get(package_timer) or {}).get("enabled"):
+        return failed(f"{package_timer} (Debian's chkrootkit-daily) is enabled: a second daily scan that mails its "
+                      "result and fails where there is no mail(1)")
     if "chkrootkit" in installed and timer.get("unit_file_state") in ("enabled", "enabled-runtime"):
         return passed(f"chkrootkit {installed['chkrootkit']}, {params['timer']} enabled")
     cron = (units.get("cron.service") or {}).get("active")

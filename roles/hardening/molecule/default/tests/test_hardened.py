@@ -98,16 +98,11 @@ def test_files_and_homes_have_the_enforced_modes(host):
     assert re.search(r"^PASS_MAX_DAYS\s+365$", defs, re.M) and re.search(r"^UMASK\s+027$", defs, re.M)
 
 
-def test_compilers_are_root_only_and_stay_so_across_upgrades(host):
-    assembler = host.check_output("readlink -f /usr/bin/as")
-    assert host.file(assembler).mode & 0o007 == 0
-    assert assembler in host.check_output("dpkg-statoverride --list")
-
-
-def test_updates_and_scans_are_scheduled(host):
+def test_updates_and_scans_are_scheduled_and_never_fail_for_want_of_mail(host):
     assert 'APT::Periodic::Unattended-Upgrade "1";' in host.check_output("apt-config dump")
     assert host.run("systemctl is-enabled tripod-rootkit-scan.timer").stdout.strip() == "enabled"
-    assert "$nrconf{restart} = 'l';" in host.file("/etc/needrestart/conf.d/60-tripod.conf").content_string
+    assert host.run("systemctl is-enabled chkrootkit.timer").stdout.strip() == "disabled"
+    assert 'MAILTO=""' in host.file("/etc/chkrootkit/chkrootkit.conf").content_string
 
 
 def test_the_rollback_was_disarmed(host):
