@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +20,35 @@ from tripod.policy.origin import ansible_origin
 from tripod.policy.resolve import CLIENT_VAR, LAYERS
 
 
+#: Waivers files (`waivers.yml`, `acme-waivers.yaml`) sit in the inventory directory but are not
+#: inventory: Ansible must not parse them as inventory sources.
+WAIVERS_FILE_PATTERN = r"waivers\.ya?ml$"
+
+
 @dataclass(frozen=True)
 class InventoryHost:
     name: str
     groups: list[str]
     vars: dict[str, Any]
+    origin: str | None = None  # the inventory file (and line) that defines the host
 
 
 def _strict_inventory_env() -> None:
     # A source that does not parse must be an error, not a warning and an empty inventory.
     os.environ.setdefault("ANSIBLE_INVENTORY_UNPARSED_FAILED", "true")
     os.environ.setdefault("ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED", "true")
+    # Set in this process's environment, so that ansible-playbook started by `tripod run` skips them too.
+    patterns = [p for p in os.environ.get("ANSIBLE_INVENTORY_IGNORE_REGEX", "").split(",") if p]
+    if WAIVERS_FILE_PATTERN not in patterns:
+        os.environ["ANSIBLE_INVENTORY_IGNORE_REGEX"] = ",".join([*patterns, WAIVERS_FILE_PATTERN])
+
+
+def _skip_waivers_files() -> None:
+    """Ansible compiles its ignore patterns when first imported: add ours if that was before our setting."""
+    from ansible.inventory import manager
+
+    if not manager.IGNORED.search(b"waivers.yml"):
+        manager.IGNORED = re.compile(manager.IGNORED.pattern + b"|" + WAIVERS_FILE_PATTERN.encode())
 
 
 def use_vault_password_file(loader: Any, vault_password_file: str) -> None:
@@ -55,6 +75,7 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
     from ansible.parsing.dataloader import DataLoader
     from ansible.vars.manager import VariableManager
 
+    _skip_waivers_files()
     loader = DataLoader()
     if vault_password_file:
         use_vault_password_file(loader, vault_password_file)
@@ -69,7 +90,9 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
         for host in inventory.get_hosts():
             all_vars = variables.get_vars(host=host, include_hostvars=False)
             wanted = {name: all_vars[name] for name in (*LAYERS, CLIENT_VAR) if name in all_vars}
-            hosts.append(InventoryHost(host.name, [g.name for g in host.get_groups()], wanted))
+            origin = ansible_origin(host.name) or host.vars.get("inventory_file")
+            hosts.append(InventoryHost(str(host.name), [str(g.name) for g in host.get_groups()], wanted,
+                                       str(origin) if origin else None))
     except AnsibleError as exc:
         located = _locate_yaml_error(sources)
         raise InputError(located or _parse_error(str(exc), captured.getvalue())) from None
@@ -118,14 +141,101 @@ def _parse_error(message: str, warnings: str) -> str:
     return first
 
 
-def validate_inventory(sources: list[str], limit: str | None = None, vault_password_file: str | None = None) -> tuple[list[Resolution], list[Problem]]:
-    """Resolve every host; return the resolutions and every problem found, all at once."""
+def _fingerprint(host: InventoryHost) -> tuple[Any, ...]:
+    """What a host's resolution depends on: its tier groups and its Tripod variables, with the file
+    each variable came from (a problem names that file). Hosts that share it resolve alike."""
+    tiers = tuple(sorted(g for g in host.groups if g.startswith("tier_")))
+    values = json.dumps(host.vars, sort_keys=True, default=repr)
+    origins = tuple((name, ansible_origin(value)) for name, value in sorted(host.vars.items()))
+    return tiers, values, origins
+
+
+def _resolve_all(hosts: list[InventoryHost]) -> list[Resolution]:
+    """Resolve every host, once per distinct fingerprint: a fleet shares a few group_vars, so
+    validation is linear in the hosts with a small constant. Hosts alike share one (read-only) policy."""
+    done: dict[tuple[Any, ...], Resolution] = {}
+    resolutions = []
+    for host in hosts:
+        key = _fingerprint(host)
+        first = done.get(key)
+        if first is None:
+            first = done[key] = resolve_host(host.name, host.groups, host.vars, ansible_origin)
+            resolution = first
+        else:
+            resolution = Resolution(host=host.name, tier=first.tier, client=first.client, policy=first.policy,
+                                    problems=[replace(p, host=host.name) for p in first.problems])
+        # A tier problem is about the inventory: name the file that defines the host.
+        resolution.problems = [replace(p, file=host.origin) if p.key == "tier" and not p.file else p
+                               for p in resolution.problems]
+        resolutions.append(resolution)
+    return resolutions
+
+
+def _host_name_problems(hosts: list[InventoryHost]) -> list[Problem]:
+    """Names Ansible accepts but that break it later (its fact cache uses the name as a file name)."""
+    problems = []
+    for host in hosts:
+        bad = sorted({c for c in host.name if c in "/\\" or not c.isprintable() or c.isspace()})
+        if bad:
+            shown = ", ".join(repr(c) for c in bad)
+            problems.append(Problem(host.name, "inventory_hostname",
+                                    f"contains {shown}: a host name must not hold path separators, spaces or control "
+                                    "characters (Ansible uses it as a file name)", host.origin))
+    return problems
+
+
+def validate_inventory(sources: list[str], limit: str | None = None, vault_password_file: str | None = None,
+                       warnings: list[str] | None = None) -> tuple[list[Resolution], list[Problem]]:
+    """Resolve every host; return the resolutions and every problem found, all at once. Doubts that
+    do not stop a run (an expired waiver, a waiver for no host) go to `warnings` when it is given."""
     hosts = load_hosts(sources, limit, vault_password_file)
     if not hosts:
         raise InputError(f"{', '.join(sources)}: the inventory has no hosts" + (f" matching --limit {limit}" if limit else ""))
-    resolutions = [resolve_host(h.name, h.groups, h.vars, ansible_origin) for h in hosts]
-    problems = [problem for resolution in resolutions for problem in resolution.problems]
-    from tripod.hardening.host import waiver_problems  # the client's hardening waivers file, if any
+    resolutions = _resolve_all(hosts)
+    problems = _host_name_problems(hosts) + [problem for resolution in resolutions for problem in resolution.problems]
+    from tripod.hardening.host import inventory_directory
 
-    problems.extend(waiver_problems(resolutions, sources))
+    base = inventory_directory(sources[0]) if sources else None
+    notes: list[str] = []
+    problems.extend(waiver_file_problems(resolutions, hosts, base, notes, check_hosts=limit is None))
+    if warnings is not None:
+        warnings.extend(notes)
     return resolutions, problems
+
+
+def waiver_file_problems(resolutions: list[Resolution], hosts: list[InventoryHost], base: str | None,
+                         notes: list[str], check_hosts: bool = True) -> list[Problem]:
+    """Each hosts' waivers file read and checked once (not once per host): one problem per broken
+    file, naming how many hosts use it; warnings for expired waivers and scopes naming nothing."""
+    from tripod.hardening.catalog import load_catalog
+    from tripod.hardening.host import waivers_path
+    from tripod.waivers import load_waivers, review
+
+    users: dict[str, list[str]] = {}
+    problems = []
+    for resolution in resolutions:
+        if not resolution.policy:
+            continue  # its policy problems are reported already
+        try:
+            path, required = waivers_path(resolution.policy, base)
+        except InputError as exc:
+            problems.append(Problem(resolution.host, "hardening.waivers_file", str(exc).split(": ", 1)[-1]))
+            continue
+        if path is not None and (required or path.exists()):
+            users.setdefault(str(path), []).append(resolution.host)
+    if not users:
+        return problems
+    ids = load_catalog().ids()
+    names = {host.name for host in hosts}
+    groups = {group for host in hosts for group in host.groups}
+    today = datetime.now(timezone.utc).date()
+    for path, using in users.items():
+        try:
+            waivers = load_waivers(path, ids, notes)
+        except InputError as exc:
+            problems.append(Problem(using[0], "hardening.waivers_file",
+                                    f"{exc} (the waivers file of {len(using)} host(s))"))
+            continue
+        found = review(waivers, path, names, groups, today)
+        notes.extend(n for n in found if check_hosts or ".scope." not in n)
+    return problems

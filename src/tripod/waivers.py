@@ -90,8 +90,36 @@ def _text(entry: Mapping[str, Any], key: str, path: str, index: int) -> str:
     return value.strip()
 
 
-def _expiry(value: Any, path: str, index: int) -> date:
+class _BadDate(str):
+    """A YAML timestamp that is not a real date (`2027-02-30`), kept with its line for the error."""
+
+    line: int = 0
+    reason: str = ""
+
+
+class _WaiverLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that an impossible date is an error naming its line, not a crash."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError as exc:
+        bad = _BadDate(str(node.value))
+        bad.line, bad.reason = node.start_mark.line + 1, str(exc)
+        return bad
+
+
+_WaiverLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+def _expiry(value: Any, path: str, index: int, notes: list[str] | None = None) -> date:
+    if isinstance(value, _BadDate):
+        raise InputError(f"{path}:{value.line}: waivers[{index}].expires: '{value}' is not a date ({value.reason})")
     if isinstance(value, datetime):
+        if notes is not None:
+            notes.append(f"{_where(path, index, 'expires')}: {value.isoformat()} is a date and time; a waiver "
+                         f"expires at the end of its day (UTC), so only the date {value.date()} counts")
         return value.date()
     if isinstance(value, date):
         return value
@@ -103,7 +131,8 @@ def _expiry(value: Any, path: str, index: int) -> date:
     raise InputError(f"{_where(path, index, 'expires')}: {value!r} is not a date (YYYY-MM-DD)")
 
 
-def _entry(entry: Any, index: int, path: str, known_controls: Collection[str] | None) -> Waiver:
+def _entry(entry: Any, index: int, path: str, known_controls: Collection[str] | None,
+           notes: list[str] | None = None) -> Waiver:
     if not isinstance(entry, Mapping):
         raise InputError(f"{_where(path, index)}: must be a mapping with {', '.join(FIELDS)}")
     unknown = sorted(str(k) for k in entry if k not in FIELDS)
@@ -125,12 +154,14 @@ def _entry(entry: Any, index: int, path: str, known_controls: Collection[str] | 
     return Waiver(
         control=control, scope_kind=str(kind), scope=name.strip(), owner=_text(entry, "owner", path, index),
         ticket=_text(entry, "ticket", path, index), justification=_text(entry, "justification", path, index),
-        expires=_expiry(entry["expires"], path, index), index=index,
+        expires=_expiry(entry["expires"], path, index, notes), index=index,
     )
 
 
-def parse_waivers(data: Any, path: str, known_controls: Collection[str] | None = None) -> list[Waiver]:
-    """Validate parsed YAML; every problem raises InputError naming the file and the entry."""
+def parse_waivers(data: Any, path: str, known_controls: Collection[str] | None = None,
+                  notes: list[str] | None = None) -> list[Waiver]:
+    """Validate parsed YAML; every problem raises InputError naming the file and the entry.
+    Doubtful but usable entries (a date and time as expiry) add a line to `notes`."""
     if data is None:
         return []
     if not isinstance(data, Mapping) or set(data) - {"waivers", "version"}:
@@ -140,7 +171,7 @@ def parse_waivers(data: Any, path: str, known_controls: Collection[str] | None =
     entries = data.get("waivers") or []
     if not isinstance(entries, list):
         raise InputError(f"{path}: waivers: must be a list")
-    waivers = [_entry(entry, index, path, known_controls) for index, entry in enumerate(entries)]
+    waivers = [_entry(entry, index, path, known_controls, notes) for index, entry in enumerate(entries)]
     seen: dict[tuple[str, str, str], int] = {}
     for waiver in waivers:
         key = (waiver.control, waiver.scope_kind, waiver.scope)
@@ -151,7 +182,8 @@ def parse_waivers(data: Any, path: str, known_controls: Collection[str] | None =
     return waivers
 
 
-def load_waivers(path: str | Path, known_controls: Collection[str] | None = None) -> list[Waiver]:
+def load_waivers(path: str | Path, known_controls: Collection[str] | None = None,
+                 notes: list[str] | None = None) -> list[Waiver]:
     """Read and validate a waivers file."""
     shown = str(path)
     try:
@@ -161,14 +193,35 @@ def load_waivers(path: str | Path, known_controls: Collection[str] | None = None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read the waivers file ({exc.strerror})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_WaiverLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
         raise InputError(f"{where}: YAML parsing failed: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{shown}: YAML parsing failed: {exc}") from None
-    return parse_waivers(data, shown, known_controls)
+    return parse_waivers(data, shown, known_controls, notes)
+
+
+def inside(path: Path, directory: Path) -> bool:
+    """True when `path` (symlinks resolved) is `directory` or below it."""
+    return path.resolve().is_relative_to(directory.resolve())
+
+
+def review(waivers: Sequence[Waiver], path: str, hosts: Collection[str], groups: Collection[str],
+           today: date) -> list[str]:
+    """Warnings about a valid file: waivers already expired, scopes that name no host or group of the inventory."""
+    notes = []
+    for waiver in waivers:
+        where = _where(path, waiver.index)
+        if waiver.expired(today):
+            notes.append(f"{where}: {waiver.control} for {waiver.scope_kind} {waiver.scope} expired on "
+                         f"{waiver.expires.isoformat()}; the control is enforced again and reported as failed")
+        known = hosts if waiver.scope_kind == "host" else groups
+        if waiver.scope not in known:
+            notes.append(f"{where}.scope.{waiver.scope_kind}: {waiver.scope} is not a {waiver.scope_kind} of the "
+                         "inventory; the waiver applies to nothing")
+    return notes
 
 
 def match(waivers: Iterable[Waiver], control: str, host: str, groups: Collection[str], today: date) -> WaiverMatch | None:

@@ -12,9 +12,8 @@ import pytest
 import yaml
 
 from tripod.errors import InputError
-from tripod.hardening.host import audit_host, read_waivers, waiver_problems
+from tripod.hardening.host import audit_host, read_waivers
 from tripod.policy import tier_policy
-from tripod.policy.resolve import Resolution
 from tripod.waivers import load_waivers, match, parse_waivers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -179,14 +178,3 @@ def test_a_malformed_file_stops_the_audit_before_any_change(tmp_path):
     path = write(tmp_path, data)
     with pytest.raises(InputError, match=rf"^{path}: waivers\[1\]\.expires: 'soon' is not a date"):
         audit(tmp_path, "acme-db01", [])
-
-
-def test_tripod_validate_reports_a_broken_waivers_file_per_host(tmp_path):
-    data = copy.deepcopy(VALID)
-    data["waivers"][0]["scope"] = {"team": "x"}
-    write(tmp_path, data)
-    resolutions = [Resolution("h1", "tier_srp_server", "acme", tier_policy("tier_srp_server")),
-                   Resolution("h2", None, None, {})]
-    problems = waiver_problems(resolutions, [str(tmp_path)])
-    assert [(p.host, p.key) for p in problems] == [("h1", "hardening.waivers_file")]
-    assert "waivers[0].scope" in problems[0].message

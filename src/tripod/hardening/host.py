@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from tripod.errors import InputError
 from tripod.hardening.assess import Assessment, HostContext, assess, plan
 from tripod.hardening.catalog import DISRUPTIONS, LEVELS, Catalog, load_catalog
-from tripod.waivers import Waiver, load_waivers
+from tripod.waivers import Waiver, inside, load_waivers
 
 DEFAULT_WAIVERS = "waivers.yml"
 
@@ -39,6 +39,9 @@ def waivers_path(policy: Mapping[str, Any], inventory_dir: str | None, override:
             if base is None:
                 raise InputError(f"hardening.waivers_file: '{configured}' is relative but the inventory directory is unknown")
             path = base / path
+        if base is not None and not inside(path, base):
+            raise InputError(f"hardening.waivers_file: '{configured}' is outside the inventory directory {base}; "
+                             "a client's waivers live with its inventory")
         return path, True
     if base is None:
         return None, False
@@ -58,22 +61,6 @@ def inventory_directory(source: str) -> str:
     """Ansible's `inventory_dir` for hosts of an inventory source (a directory, or a file's directory)."""
     path = Path(source)
     return str(path if path.is_dir() else path.parent)
-
-
-def waiver_problems(resolutions: Iterable[Any], sources: Sequence[str]) -> list[Any]:
-    """`tripod validate`: every host's waivers file must parse (one problem per broken file, per host)."""
-    from tripod.policy import Problem
-
-    base = inventory_directory(sources[0]) if sources else None
-    problems = []
-    for resolution in resolutions:
-        if not resolution.policy:
-            continue  # its policy problems are reported already
-        try:
-            read_waivers(resolution.policy, base)
-        except InputError as exc:
-            problems.append(Problem(host=resolution.host, key="hardening.waivers_file", message=str(exc)))
-    return problems
 
 
 def _choice(value: Any, allowed: Sequence[str], key: str) -> str:

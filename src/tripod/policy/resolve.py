@@ -132,6 +132,8 @@ def resolve_host(
         result.problems.append(Problem(host, key, message, file))
 
     tiers = [group for group in TIER_GROUPS if group in group_names]
+    for unknown in sorted(g for g in group_names if g.startswith("tier_") and g not in TIER_GROUPS):
+        problem("tier", f"group '{unknown}' is not a Tripod tier; the tiers are: {', '.join(TIER_GROUPS)}")
     if not tiers:
         problem("tier", f"the host is in no tier group; add it to exactly one of: {', '.join(TIER_GROUPS)}")
     elif len(tiers) > 1:

@@ -1,0 +1,104 @@
+"""Bad input to `tripod validate` (issue 12 §5): exit 2, one line naming the file and the key;
+waiver doubts are warnings, each waivers file is checked once."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from tripod.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "inventories" / "example"
+WAIVERS = EXAMPLE / "waivers.yml"
+HOSTS = 12  # in the example inventory
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(EXAMPLE, tmp_path / "example"))
+
+
+def run(capsys, inventory: Path, *extra: str) -> tuple[int, list[str], list[str]]:
+    code = main(["validate", "-i", str(inventory), *extra])
+    captured = capsys.readouterr()
+    return code, captured.out.strip().splitlines(), captured.err.strip().splitlines()
+
+
+def test_a_host_name_with_a_slash_is_refused_naming_the_file(example, capsys):
+    hosts = example / "hosts.yml"
+    hosts.write_text(hosts.read_text().replace("acme-files01.acme.example:", "acme/files01:"))
+    code, out, _ = run(capsys, example)
+    assert code == 2
+    bad = [line for line in out if "acme/files01" in line]
+    assert len(bad) == 1 and bad[0].startswith(f"{hosts}:")
+    assert "host acme/files01: inventory_hostname: contains '/'" in bad[0]
+
+
+def test_an_unknown_tier_group_names_the_file(example, capsys):
+    hosts = example / "hosts.yml"
+    hosts.write_text(hosts.read_text().replace("tier_srp_server:", "tier_gold:"))
+    code, out, _ = run(capsys, example, "--limit", "acme-db01.acme.example")
+    assert code == 2
+    assert out[0].startswith(f"{hosts}:") and "tier: group 'tier_gold' is not a Tripod tier" in out[0]
+    assert out[1].startswith(f"{hosts}:") and "tier: the host is in no tier group" in out[1]
+
+
+def _waivers(path: Path, text: str) -> Path:
+    path.write_text(WAIVERS.read_text().split("waivers:")[0] + "waivers:\n" + text, encoding="utf-8")
+    return path
+
+
+ENTRY = """  - control: TRP-SSH-006
+    scope: {{host: {host}}}
+    owner: it-ops@acme.example
+    ticket: ACME-CHG-2211
+    justification: jump host
+    expires: {expires}
+"""
+
+
+def test_an_impossible_date_names_the_entry_and_line_once(example, capsys):
+    path = _waivers(example / "waivers.yml", ENTRY.format(host="acme-web01.acme.example", expires="2027-12-31")
+                    + ENTRY.format(host="acme-db01.acme.example", expires="2027-02-30"))
+    code, out, _ = run(capsys, example)
+    assert code == 2
+    assert len(out) == 1, "one line for the file, not one per host"
+    line = path.read_text().splitlines().index("    expires: 2027-02-30") + 1
+    assert f"{path}:{line}: waivers[1].expires: '2027-02-30' is not a date (day is out of range for month)" in out[0]
+    assert f"the waivers file of {HOSTS} host(s)" in out[0]
+
+
+def test_doubtful_waivers_are_warnings(example, capsys):
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    path = _waivers(example / "waivers.yml", ENTRY.format(host="acme-web01.acme.example", expires=yesterday)
+                    + ENTRY.format(host="gone.acme.example", expires="2027-12-31 17:00:00"))
+    code, out, err = run(capsys, example)
+    assert code == 0, out
+    warnings = [line for line in err if line.startswith("warning:")]
+    assert len(warnings) == 3, err
+    assert any(f"{path}: waivers[0]: TRP-SSH-006 for host acme-web01.acme.example expired on {yesterday}" in w
+               for w in warnings)
+    assert any(f"{path}: waivers[1].expires: 2027-12-31T17:00:00 is a date and time" in w for w in warnings)
+    assert any(f"{path}: waivers[1].scope.host: gone.acme.example is not a host of the inventory" in w
+               for w in warnings)
+
+
+def test_a_waivers_file_in_the_inventory_directory_is_not_inventory(example, capsys):
+    # Parsed as inventory, this file would make Ansible fail on the whole directory.
+    (example / "acme-waivers.yml").write_text("all: [broken\n")
+    code, out, _ = run(capsys, example)
+    assert code == 0, out
+
+
+def test_a_waivers_file_outside_the_inventory_directory_is_refused(example, tmp_path, capsys):
+    outside = tmp_path / "elsewhere.yml"
+    shutil.copy(WAIVERS, outside)
+    (example / "group_vars" / "all.yml").open("a").write(f"  hardening:\n    waivers_file: ../elsewhere.yml\n")
+    code, out, _ = run(capsys, example, "--limit", "acme-db01.acme.example")
+    assert code == 2
+    assert out == ["host acme-db01.acme.example: hardening.waivers_file: '../elsewhere.yml' is outside the inventory "
+                   f"directory {example}; a client's waivers live with its inventory"]
