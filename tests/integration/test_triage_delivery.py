@@ -272,10 +272,10 @@ def post(url: str, alerts: list[dict[str, Any]], token: str | None = SERVE_TOKEN
 
 
 class Serve:
-    def __init__(self, inventory: Path, env: dict[str, str]) -> None:
+    def __init__(self, inventory: Path, env: dict[str, str], *extra: str) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tripod.cli", "triage", "serve", "-i", str(inventory), "--listen", "127.0.0.1:0",
-             "--retry-interval", "0.5"], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+             "--retry-interval", "0.5", *extra], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()

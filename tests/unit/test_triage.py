@@ -24,7 +24,7 @@ from tripod.triage.engine import apply
 from tripod.triage.intake import triage_alerts, triage_findings
 from tripod.triage.model import Observation
 from tripod.triage.routes import RouteTable
-from tripod.triage.routing import Route, RoutingError, route
+from tripod.triage.routing import Route, RoutingError, SinkTarget, route
 from tripod.triage.secrets import Secrets, load_secrets
 from tripod.triage.sinks import RetryLater
 from tripod.triage.sinks.email import message
@@ -294,11 +294,28 @@ def test_alertmanager_alerts_are_parsed_with_host_check_and_severity():
     ({"alerts": [{"status": "pending"}]}, "alerts[0].status: 'pending' is not firing or resolved"),
     ({"alerts": [{"status": "firing", "labels": {}, "startsAt": "yesterday"}]},
      "alerts[0].startsAt: 'yesterday' is not an RFC 3339 time"),
+    ({"alerts": [{"status": "firing", "labels": {}, "startsAt": "9999-01-01T00:00:00Z"}]},
+     "alerts[0].startsAt: '9999-01-01T00:00:00Z' is in the future"),
+    ({"alerts": [{"status": "resolved", "labels": {}, "startsAt": "2026-11-27T10:00:00Z",
+                  "endsAt": "9999-12-31T00:00:00Z"}]}, "alerts[0].endsAt: '9999-12-31T00:00:00Z' is in the future"),
+    ({"alerts": [{"status": "firing", "labels": {"host": float("nan")}, "startsAt": "2026-11-27T10:00:00Z"}]},
+     "alerts[0].labels.host: must be a string, got float nan"),
 ])
 def test_a_bad_payload_names_the_key(body, message_part):
     with pytest.raises(PayloadError) as caught:
         parse_payload(body)
     assert message_part in str(caught.value)
+
+
+@pytest.mark.parametrize(("body", "message_part"), [
+    (b'{"alerts": [{"status": "firing", "labels": {"host": NaN}}]}', "NaN is not JSON"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+])
+def test_a_body_that_is_not_json_is_refused_not_a_crash(body, message_part):
+    from tripod.triage.server import parse_body
+
+    with pytest.raises(ValueError, match=message_part):
+        parse_body(body)
 
 
 def test_alerts_open_update_and_resolve_one_ticket_and_late_copies_are_ignored(store, tmp_path):
@@ -326,16 +343,25 @@ def test_an_alert_sharing_a_check_id_with_a_finding_shares_its_ticket(store, tmp
     assert ticket.occurrences == 2 and ticket.source == "finding"
 
 
-def test_an_alert_for_a_host_outside_the_inventory_uses_its_tier_label(store, monkeypatch, tmp_path):
+def test_an_alert_of_no_client_of_the_inventory_never_reaches_a_clients_sink(store, monkeypatch, tmp_path):
     monkeypatch.setenv("TRIPOD_DATA_DIR", str(tmp_path))
     table = RouteTable(routes={"srv1": host_route(tmp=tmp_path)})
-    host, routed = table.for_alert(parse_payload(payload(alert(host="ws77", tier="tier_srp_workstation",
-                                                               client="acme")))[0])
-    assert (host, routed.client, routed.desk_tier) == ("ws77", "acme", 1)
-    host, routed = table.for_alert(parse_payload(payload(alert(host="x", client="globex")))[0])
-    assert (routed.client, routed.desk_tier) == ("acme", 2), "the inventory's only client; SRP Server's defaults"
-    _, routed = RouteTable().for_alert(parse_payload(payload(alert(host="x", client="globex")))[0])
-    assert routed.client == "", "never a client the inventory does not hold"
+    assert table.for_alert(parse_payload(payload(alert(client="acme")))[0])[1].client == "acme", "its own client"
+    foreign = [alert(host="stranger.example", client="other-client"), alert(client="other-client"),
+               {**alert(), "labels": {"alertname": "NoHost"}}]
+    rejected: list[str] = []
+    outcomes = triage_alerts(store.tickets, table, parse_payload(payload(alert(), *foreign)), rejected)
+    assert outcomes == {"opened": 1} and [t.client for t in store.tickets.find()] == ["acme"]
+    assert rejected == [
+        "alerts[1]: host stranger.example belongs to no client of this inventory; rejected (configure an "
+        "unassigned sink to keep such alerts)",
+        "alerts[2]: client label 'other-client' is not the client of host srv1 in this inventory; rejected "
+        "(configure an unassigned sink to keep such alerts)",
+        "alerts[3]: the alert has no host or instance label; rejected (configure an unassigned sink to keep such "
+        "alerts)"]
+    table.unassigned = SinkTarget("jsonl", {"path": str(tmp_path / "unassigned.jsonl")})
+    host, routed = table.for_alert(parse_payload(payload(foreign[0]))[0])
+    assert (host, routed.client, routed.sinks) == ("stranger.example", "", (table.unassigned,))
 
 
 # -- the outbox and delivery --------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from tripod.models import CHECK_ID_PATTERN, SEVERITIES, normalize_time
@@ -65,21 +66,37 @@ class Alert:
         return raw if raw in SEVERITIES else "medium"
 
 
+#: How far ahead of this machine's clock an alert's time may be (clock skew); later is refused.
+MAX_CLOCK_SKEW = timedelta(days=1)
+#: An alert's time before this is refused too (Alertmanager's "no time" 0001-01-01 means unset).
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
 def _text_map(value: Any, key: str) -> dict[str, str]:
+    """Labels and annotations: Alertmanager sends strings only; anything else is refused."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise PayloadError(f"{key}: must be an object")
-    return {str(name): str(item) for name, item in value.items()}
+    for name, item in value.items():
+        if not isinstance(item, str):
+            raise PayloadError(f"{key}.{name}: must be a string, got {type(item).__name__} {str(item)[:40]}")
+    return {str(name): item for name, item in value.items()}
 
 
-def _time(value: Any, key: str) -> str | None:
+def _time(value: Any, key: str, future_ok: bool = False) -> str | None:
     if value in (None, "") or str(value).startswith("0001-01-01"):
         return None
     try:
-        return normalize_time(str(value), key)
+        normalized = normalize_time(str(value), key)
     except ValueError:
         raise PayloadError(f"{key}: {value!r} is not an RFC 3339 time") from None
+    moment = datetime.fromisoformat(normalized.replace("Z", "+00:00"))
+    if moment < EARLIEST:
+        raise PayloadError(f"{key}: {value!r} is before {EARLIEST.year}")
+    if not future_ok and moment > datetime.now(timezone.utc) + MAX_CLOCK_SKEW:
+        raise PayloadError(f"{key}: {value!r} is in the future (more than a day ahead of this server's clock)")
+    return normalized
 
 
 def parse_payload(data: Any) -> list[Alert]:
@@ -106,7 +123,9 @@ def parse_payload(data: Any) -> list[Alert]:
         fingerprint = str(raw.get("fingerprint") or "") or "-".join(f"{k}={v}" for k, v in sorted(labels.items()))
         parsed.append(Alert(status=status, labels=labels,
                             annotations=_text_map(raw.get("annotations"), f"{where}.annotations"),
-                            starts_at=starts_at, ends_at=_time(raw.get("endsAt"), f"{where}.endsAt"),
+                            starts_at=starts_at,
+                            # a firing alert's endsAt is Alertmanager's guess of when it times out: ahead of now
+                            ends_at=_time(raw.get("endsAt"), f"{where}.endsAt", future_ok=status == "firing"),
                             fingerprint=fingerprint))
     return parsed
 

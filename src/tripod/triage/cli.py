@@ -60,6 +60,10 @@ def add_parser(commands: Any) -> None:
                        help=f"address to listen on (default {DEFAULT_LISTEN}; port 0 picks a free one)")
     serve.add_argument("--retry-interval", type=float, default=60.0, metavar="SECONDS",
                        help="how often queued events are retried (default 60)")
+    serve.add_argument("--unassigned-jsonl", metavar="FILE",
+                       help="JSON-lines file for alerts that belong to no client of the inventory (an unknown host, "
+                       "or a client label that is not the host's); without it they are rejected with HTTP 422. "
+                       "Never a client's own sink file")
     serve.set_defaults(handler=cmd_serve)
 
     listing = actions.add_parser("list", help="show tickets from the evidence store",
@@ -76,7 +80,7 @@ def _routes(args: argparse.Namespace):
 
     if not args.inventory:
         raise InputError("-i/--inventory: required (the hosts' policies route the tickets)")
-    table = load_routes(args.inventory, args.limit, args.vault_password_file)
+    table = load_routes(args.inventory, args.limit, args.vault_password_file, getattr(args, "unassigned_jsonl", None))
     for problem in table.problems:
         errors.print(f"[yellow]not triaged, fix the policy first:[/] {escape(problem)}", soft_wrap=True)
     return table
@@ -183,7 +187,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     console.print(f"listening on {server.address}: POST Alertmanager webhooks to http://{server.address}"
-                  f"{ALERTMANAGER_PATH}; {len(table.routes)} host(s) routed; evidence {default_path()}",
+                  f"{ALERTMANAGER_PATH}; {len(table.routes)} host(s) routed; alerts of no client of the inventory: "
+                  f"{table.unassigned.settings['path'] if table.unassigned else 'rejected (422)'}; "
+                  f"evidence {default_path()}",
                   soft_wrap=True)
     server.start_delivery()
     try:

@@ -17,7 +17,7 @@ from tripod.store.tickets import TicketStore
 from tripod.triage.alertmanager import Alert, observation
 from tripod.triage.engine import apply
 from tripod.triage.model import from_finding
-from tripod.triage.routes import RouteTable
+from tripod.triage.routes import RouteTable, Unroutable
 from tripod.triage.routing import Route
 
 
@@ -49,12 +49,21 @@ def triage_findings(tickets: TicketStore, routes: Iterable[Route]) -> Counter[st
     return total
 
 
-def triage_alerts(tickets: TicketStore, table: RouteTable, alerts: Iterable[Alert]) -> Counter[str]:
-    """Apply one Alertmanager request's alerts in one transaction."""
+def triage_alerts(tickets: TicketStore, table: RouteTable, alerts: Iterable[Alert],
+                  rejected: list[str] | None = None) -> Counter[str]:
+    """Apply one Alertmanager request's alerts in one transaction. An alert that belongs to no
+    client of the inventory is left out and its reason added to `rejected` (`alerts[i]: why`);
+    without that list, it raises Unroutable."""
     outcomes: Counter[str] = Counter()
     with tickets.transaction():
         now = utc_now()
-        for alert in alerts:
-            host, route = table.for_alert(alert)
+        for index, alert in enumerate(alerts):
+            try:
+                host, route = table.for_alert(alert)
+            except Unroutable as exc:
+                if rejected is None:
+                    raise
+                rejected.append(f"alerts[{index}]: {exc}")
+                continue
             outcomes[apply(tickets, observation(alert, host, route.client, route.tier, now), route, now)] += 1
     return outcomes

@@ -4,8 +4,14 @@ POST /alertmanager takes Alertmanager's payload (version 4). The alerts are tria
 transaction that is committed before the answer, so a 200 means the ticket state and the
 events to send are in the evidence store; after a crash nothing acknowledged is lost, and
 what was not acknowledged Alertmanager sends again. A payload that is not Alertmanager's
-gets 400 (Alertmanager does not retry those); a store that cannot be written gets 503
-(it does). GET /healthz answers 200 with the queue's counts.
+gets 400 (Alertmanager does not retry those): a bad or missing Content-Length, a body
+shorter than it (after REQUEST_TIMEOUT), JSON nested too deeply, NaN or Infinity, a label
+that is not a string, a time more than a day ahead or before 2000. A store that cannot be
+written gets 503 (Alertmanager retries). An alert that belongs to no client of the
+inventory (an unknown host, or a `client` label that is not its host's client) is never
+routed to a client's sink: it goes to the operator's unassigned sink (`--unassigned-jsonl`)
+or is rejected, and the answer is 422 naming each rejected alert (the request's other alerts
+are triaged). GET /healthz answers 200 with the queue's counts.
 
 When TRIPOD_TRIAGE_TOKEN (or `serve_token` in the secrets file) is set, a request must
 carry `Authorization: Bearer <token>` (Alertmanager: `http_config.authorization`).
@@ -35,6 +41,7 @@ from tripod.triage.secrets import Secrets
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 ALERTMANAGER_PATH = "/alertmanager"
+REQUEST_TIMEOUT = 30.0
 
 
 class TriageServer(ThreadingHTTPServer):
@@ -65,6 +72,13 @@ class TriageServer(ThreadingHTTPServer):
         self.wake.set()
         self.shutdown()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One log line, never a traceback on the console, for whatever a request broke."""
+        import sys
+
+        kind, exc = sys.exc_info()[:2]
+        self.log(f"{client_address[0]}: request failed: {kind.__name__ if kind else 'error'}: {exc}")
+
     def _deliver_loop(self) -> None:
         with EvidenceStore(self.db_path) as store:
             while not self.stopping.is_set():
@@ -81,9 +95,23 @@ class TriageServer(ThreadingHTTPServer):
                 self.wake.wait(self.retry_interval)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
+
+
+def parse_body(body: bytes) -> list[Any]:
+    """The alerts of one request body; ValueError (or PayloadError) says what is wrong, never a crash."""
+    try:
+        data = json.loads(body, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
+    return parse_payload(data)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: TriageServer
     server_version = "tripod-triage"
+    timeout = REQUEST_TIMEOUT  # a client that sends less than its Content-Length is answered, not waited for
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         self.server.log(f"{self.address_string()} {format % args}")
@@ -114,26 +142,68 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(200, {"status": "ok", "queued_events": queued, "failed_events": failed})
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        try:
+            self._post()
+        except Exception as exc:  # noqa: BLE001 - answer 500 and log one line; the server goes on
+            self.server.log(f"{self.address_string()}: internal error: {type(exc).__name__}: {exc}")
+            self.close_connection = True
+            try:
+                self._answer(500, {"error": f"internal error: {type(exc).__name__}"})
+            except OSError:
+                pass
+
+    def _body(self) -> bytes | None:
+        """The request body, or None after answering 400/413 (bad or missing Content-Length, short body)."""
+        raw = (self.headers.get("Content-Length") or "").strip()
+        if not raw.isdigit() or len(raw) > 12:
+            self.close_connection = True
+            self._answer(400, {"error": f"Content-Length: {raw[:40]!r} is not a byte count"})
+            return None
+        length = int(raw)
+        if length <= 0 or length > MAX_BODY_BYTES:
+            self.close_connection = True
+            self._answer(413 if length > MAX_BODY_BYTES else 400, {"error": "the body must be 1 byte to 5 MiB"})
+            return None
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError:
+            body = b""
+        if len(body) != length:
+            self.close_connection = True
+            self._answer(400, {"error": f"the body is shorter than its Content-Length ({length})"})
+            return None
+        return body
+
+    def _post(self) -> None:
         if self.path != ALERTMANAGER_PATH:
             self._answer(404, {"error": f"no such path {self.path}; POST alerts to {ALERTMANAGER_PATH}"})
             return
         if not self._authorized():
             self._answer(401, {"error": "missing or wrong bearer token"})
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length <= 0 or length > MAX_BODY_BYTES:
-            self._answer(413 if length > MAX_BODY_BYTES else 400, {"error": "the body must be 1 byte to 5 MiB"})
+        body = self._body()
+        if body is None:
             return
         try:
-            alerts = parse_payload(json.loads(self.rfile.read(length)))
+            alerts = parse_body(body)
         except (ValueError, PayloadError) as exc:
             self._answer(400, {"error": str(exc)[:500]})
             return
+        rejected: list[str] = []
         try:
             with EvidenceStore(self.server.db_path) as store:
-                outcomes = triage_alerts(store.tickets, self.server.table, alerts)
+                outcomes = triage_alerts(store.tickets, self.server.table, alerts, rejected)
         except sqlite3.Error as exc:
             self._answer(503, {"error": f"the evidence store cannot be written, retry later: {exc}"})
             return
-        self.server.wake.set()
-        self._answer(200, {"received": len(alerts), "outcomes": dict(outcomes)})
+        if outcomes:
+            self.server.wake.set()
+        answer: dict[str, Any] = {"received": len(alerts), "outcomes": dict(outcomes)}
+        if rejected:
+            # The other alerts of the request are triaged (Alertmanager does not resend a 4xx).
+            for reason in rejected:
+                self.server.log(f"rejected: {reason}")
+            answer.update(error=f"{len(rejected)} alert(s) belong to no client of this inventory", rejected=rejected)
+            self._answer(422, answer)
+            return
+        self._answer(200, answer)
