@@ -13,6 +13,7 @@ description:
     C(docs/schema.md) (machine-readable C(src/tripod/schemas/compliance_facts.schema.json)).
   - "Covers identity, lifecycle (end-of-life date from a table shipped with the collection), patch
     state (pending security and other updates, held packages, last upgrade, reboot required and why,
+    how old the package lists are per configured apt suite or dnf repository,
     services needing a restart), capacity (filesystems, inodes, memory, swap, load), systemd services,
     time synchronisation, security inputs (effective sshd settings, uid 0 and password-less accounts,
     sudo NOPASSWD rules, firewall, automatic updates, auditd, world-writable files), certificate
@@ -260,6 +261,7 @@ from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_versions
     newest_kernel,
 )
 from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_hardening_probe
+from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_package_lists
 
 SCHEMA_VERSION = 1
 
@@ -1188,7 +1190,7 @@ def empty_facts():
         "patches": {
             "manager": None, "pending": [], "security_count": None, "other_count": None, "held": [],
             "last_upgrade": None, "reboot_required": None, "reboot_reasons": [], "reboot_required_since": None,
-            "restart_services": [],
+            "restart_services": [], "lists": None,
         },
         "capacity": {
             "filesystems": [],
@@ -1347,6 +1349,7 @@ class Collector:
             ("lifecycle", "lifecycle", self.probe_lifecycle),
             ("patches", "patches.pending", self.probe_pending),
             ("patches", "patches.held", self.probe_held),
+            ("patches", "patches.lists", self.probe_lists),
             ("patches", "patches.last_upgrade", self.probe_last_upgrade),
             ("patches", "patches.reboot", self.probe_reboot),
             ("patches", "patches.restart", self.probe_restart),
@@ -1552,6 +1555,14 @@ class Collector:
                 "severity": security.get(name_arch),
             })
         return pending
+
+    def probe_lists(self):
+        """How old the package lists are, per configured apt suite or dnf repository."""
+        if self.manager == "apt":
+            return {"patches": {"lists": tripod_package_lists.apt_lists(now=self.start)}}
+        if self.manager == "dnf":
+            return {"patches": {"lists": tripod_package_lists.dnf_lists(now=self.start)}}
+        raise ProbeError("no supported package manager (apt-get or dnf) found")
 
     def probe_held(self):
         if self.manager == "apt":

@@ -404,6 +404,7 @@ $facts = @{
         reboot_required = $null
         reboot_reasons = @()
         reboot_required_since = $null
+        lists = $null
     }
     capacity = @{
         filesystems = @()
@@ -1395,6 +1396,21 @@ if ($searchUpdates -and $searchFinished) {
     else {
         Add-ProbeError -Probe 'patches.pending' -Message 'Windows Update search returned no result'
     }
+}
+
+Invoke-Probe -Name 'patches.lists' -ScriptBlock {
+    # How old Windows Update's view of the available updates is: its last successful search (this
+    # module's own, when it searched, or the last automatic one). Never searched: age unknown, so
+    # the controller leaves pending updates not assessed.
+    $entry = @{ name = 'Windows Update'; uri = $null; suite = $null; path = $null; updated = $null; age_hours = $null }
+    $autoUpdate = New-Object -ComObject 'Microsoft.Update.AutoUpdate'
+    $last = $autoUpdate.Results.LastSearchSuccessDate
+    if ($null -ne $last -and ([DateTime]$last).Year -gt 1601) {
+        $lastUtc = [DateTime]::SpecifyKind([DateTime]$last, [DateTimeKind]::Utc)
+        $entry.updated = ConvertTo-IsoUtc -Date $lastUtc
+        $entry.age_hours = [Math]::Round([Math]::Max(0, ([DateTime]::UtcNow - $lastUtc).TotalHours), 1)
+    }
+    $facts.patches.lists = @($entry)
 }
 
 $stopwatch.Stop()

@@ -146,7 +146,9 @@ ansible_facts:
           description: >-
             C(manager) (C(windows_update)), C(pending) (list of updates with C(name), C(installed), C(candidate),
             C(origin), C(security), C(kb), C(severity)), C(security_count), C(other_count), C(held),
-            C(last_upgrade), C(reboot_required), C(reboot_reasons), C(reboot_required_since).
+            C(last_upgrade), C(reboot_required), C(reboot_reasons), C(reboot_required_since), C(lists) (one entry,
+            C(Windows Update), with C(updated) and C(age_hours) of its last successful search; both null when
+            it never searched).
           returned: always
           type: dict
         capacity:

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tripod.checks import CHECKS, evaluate
+from tripod.checks.patching import lists_problem
 from tripod.models import CHECK_ID_PATTERN, Finding
 from tripod.policy import tier_policy
 
@@ -24,7 +25,14 @@ def facts(**changes):
         "lifecycle": {"product": "debian", "version": "12", "eol_date": "2028-06-30", "days_left": 581},
         "patches": {"manager": "apt", "pending": [], "security_count": 0, "other_count": 0, "held": [],
                     "last_upgrade": "2026-11-20T03:00:00Z", "reboot_required": False, "reboot_reasons": [],
-                    "reboot_required_since": None},
+                    "reboot_required_since": None,
+                    "lists": [{"name": "bookworm", "uri": "http://deb.example/debian", "suite": "bookworm",
+                               "path": "/var/lib/apt/lists/deb.example_debian_dists_bookworm_InRelease",
+                               "updated": "2026-11-27T10:00:00Z", "age_hours": 2.0},
+                              {"name": "bookworm-security", "uri": "http://deb.example/debian-security",
+                               "suite": "bookworm-security",
+                               "path": "/var/lib/apt/lists/deb.example_debian-security_dists_bookworm-security_InRelease",
+                               "updated": "2026-11-27T10:00:00Z", "age_hours": 2.0}]},
         "capacity": {
             "filesystems": [
                 {"mount": "/", "used_percent": 41.0, "inodes_percent": 12.0},
@@ -195,7 +203,49 @@ def test_recorded_facts_evaluate_to_valid_findings(sample):
         assert not [f for f in findings if f["status"] == "error"], "no probe failed, so no check may error"
     security = [u for u in recorded["patches"]["pending"] if u.get("security")]
     pending_unreadable = failed_probes & {"patches", "patches.pending"}
-    assert by_id["TRP-PATCH-001"]["status"] == ("error" if pending_unreadable else "fail" if security else "pass")
+    # Recorded before the facts reported the package lists' age: pending updates are not assessed.
+    stale = lists_problem(recorded, POLICY) is not None
+    assert by_id["TRP-PATCH-001"]["status"] == (
+        "error" if pending_unreadable else "not_assessed" if stale else "fail" if security else "pass")
     watched_up = all(unit.get("active") is True for unit in recorded["services"]["watched"].values())
     if required and watched_up and by_id["TRP-SVC-002"]["status"] != "error":
         assert by_id["TRP-SVC-002"]["status"] == "pass"
+
+
+def _lists(security_age):
+    return [{"name": "bookworm", "age_hours": 2.0}, {"name": "bookworm-security", "age_hours": security_age}]
+
+
+@pytest.mark.parametrize(("lists", "reason"), [
+    (_lists(None), "never downloaded: bookworm-security"),
+    (_lists(240.0), "older than 48 h: bookworm-security (240 h)"),
+    (None, "of unknown age"),
+    ([], "absent: no package source is configured"),
+])
+def test_stale_or_missing_package_lists_leave_pending_updates_not_assessed(lists, reason):
+    """0 pending on lists never downloaded (or too old) is not "fully patched": never a pass."""
+    stale = facts(patches__lists=lists)
+    for check_id in ("TRP-PATCH-001", "TRP-PATCH-002"):
+        item = finding(check_id, stale)
+        assert item["status"] == "not_assessed" and reason in item["evidence"], item
+    own = finding("TRP-PATCH-006", stale)
+    assert own["status"] == ("not_assessed" if lists is None else "fail") and reason in own["evidence"]
+    fresh = finding("TRP-PATCH-006", facts(patches__lists=_lists(47.0)))
+    assert (fresh["status"], fresh["evidence"]) == ("pass", "2 source(s), oldest checked 47 h ago (limit 48 h)")
+    assert finding("TRP-PATCH-001", facts(patches__lists=_lists(47.0)))["status"] == "pass"
+
+
+def test_windows_update_last_search_decides_whether_pending_updates_are_assessed():
+    """Recorded Windows facts with the `lists` entry win_compliance_facts.ps1 emits (its last
+    successful Windows Update search); Windows can't run here, so only this side is tested."""
+    sample = Path(__file__).resolve().parents[1] / "data" / "windows" / "server2022_pending_security_reboot.json"
+    recorded = json.loads(sample.read_text())
+    recorded = recorded.get("ansible_facts", {}).get("tripod_compliance", recorded)
+    searched = {"name": "Windows Update", "uri": None, "suite": None, "path": None,
+                "updated": "2026-11-27T09:00:00Z", "age_hours": 3.0}
+    recorded["patches"]["lists"] = [searched]
+    assert finding("TRP-PATCH-001", recorded)["status"] == "fail"
+    recorded["patches"]["lists"] = [{**searched, "updated": None, "age_hours": None}]
+    item = finding("TRP-PATCH-001", recorded)
+    assert (item["status"], item["evidence"]) == (
+        "not_assessed", "pending updates not assessed: package lists never downloaded: Windows Update (see TRP-PATCH-006)")

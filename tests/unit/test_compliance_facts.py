@@ -962,7 +962,7 @@ def test_deep_merge_merges_dicts_and_replaces_lists():
 def test_probe_selection():
     assert cf.Collector({"probes": []}).collect()["probes_run"] == []
     assert [name for name, _func in cf.Collector({"probes": ["patches"]}).tasks()] == [
-        "patches.pending", "patches.held", "patches.last_upgrade", "patches.reboot", "patches.restart",
+        "patches.pending", "patches.held", "patches.lists", "patches.last_upgrade", "patches.reboot", "patches.restart",
     ]
     assert cf.Collector({}).selected_probes() == cf.ALL_PROBES
 

@@ -26,7 +26,8 @@ def facts(collected_at: str, *security: str, errors: list | None = None) -> dict
         "collected_at": collected_at,
         "patches": {"manager": "apt", "security_count": len(security), "other_count": 0, "held": [],
                     "pending": [{"name": n, "candidate": "2", "security": True} for n in security],
-                    "reboot_required": False, "reboot_reasons": []},
+                    "reboot_required": False, "reboot_reasons": [],
+                    "lists": [{"name": "bookworm-security", "age_hours": 1.0}]},
         "errors": errors or [],
     }
 

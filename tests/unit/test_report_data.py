@@ -346,3 +346,20 @@ def test_an_unreachable_sighting_is_not_a_sighting(report, tmp_path):
                                               finished_at="2026-11-10T02:00:00Z", message="ssh: connection refused"))
         ghost = host(build_monthly(store, "Ghost", fx.MONTH, now=NOW), "ghost01")
     assert (ghost["last_seen"], ghost["never_reached"]) == (None, True)
+
+
+def test_pending_updates_on_stale_package_lists_are_not_assessed_never_fully_patched(tmp_path):
+    """The facts say 0 pending, but TRP-PATCH-001 was not assessed (lists never downloaded)."""
+    facts = fx._linux("stale01", "2026-11-10T02:00:00Z", used_gib=5, pending=[], last_upgrade="2026-11-01T03:00:00Z")
+    reason = "pending updates not assessed: package lists never downloaded: bookworm-security (see TRP-PATCH-006)"
+    finding = fx.Finding.from_dict({"area": "patching", "check_id": "TRP-PATCH-001", "title": "t", "severity": "high",
+                                    "status": "not_assessed", "evidence": reason})
+    with EvidenceStore(tmp_path / "evidence.sqlite") as store:
+        run = store.start_run("r1", started_at="2026-11-10T02:00:00Z")
+        store.record_host(run, fx.HostResult(host="stale01", status="ok", client="Stale", tier=fx.SRV,
+                                              finished_at="2026-11-10T02:00:00Z", facts=[facts], findings=[finding]))
+        report = build_monthly(store, "Stale", fx.MONTH, now=NOW)
+    patching = host(report, "stale01")["patching"]
+    assert (patching["assessed"], patching["fully_patched"], patching["security_pending"]) == (False, False, None)
+    assert patching["not_assessed_reason"] == reason
+    assert report["patching"]["hosts_not_assessed"] == ["stale01"] and report["patching"]["hosts_fully_patched"] == 0

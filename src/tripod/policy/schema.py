@@ -178,6 +178,8 @@ SCHEMA: Schema = {
         "max_fail_percentage": Field(int, "failed hosts per batch that stop the rollout", minimum=0, maximum=100),
         "retries": Field(int, "retries for transient failures (dpkg lock, mirror)", minimum=0, maximum=10),
         "security_grace_days": Field(int, "days a security update may wait before it is critical", minimum=0),
+        "max_list_age_hours": Field(int, "package lists (apt suites, dnf metadata, Windows Update scan) older than "
+                                         "this leave pending updates not assessed", minimum=1),
         "pre_hooks": Field(list, "commands or task files run before patching", items=_STR_LIST),
         "post_hooks": Field(list, "commands or task files run after patching", items=_STR_LIST),
         "reject_kbs": Field(list, "Windows updates never installed, by KB number", items=Field(

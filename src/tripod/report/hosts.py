@@ -13,6 +13,8 @@ from tripod.report.period import days_between, parse_date, parse_time
 from tripod.report.trends import days_to_full, pending_ages
 from tripod.report.waivers import WaiverBook
 
+#: The check that judges pending security updates (its `not_assessed` covers stale package lists).
+PENDING_CHECK = "TRP-PATCH-001"
 #: Statuses that are shown with their reason (the finding's evidence), never counted as passes.
 REASONED_STATUSES = ("not_applicable", "waived", "not_assessed")
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
@@ -79,7 +81,11 @@ def _area_counts(rows: list[dict[str, Any]],
 def _patching(item: HostMonth, facts: Mapping[str, Any]) -> dict[str, Any]:
     patches = facts.get("patches") or {}
     pending: list[Any] = patches["pending"] if isinstance(patches.get("pending"), list) else []
-    assessed = patches.get("security_count") is not None
+    # Pending updates count only when the check judged them: package lists missing or stale
+    # (TRP-PATCH-001 not assessed) make "0 pending" meaningless, never "fully patched".
+    judged = next((f for f in item.findings if f.check_id == PENDING_CHECK), None)
+    not_assessed = judged.evidence if judged is not None and judged.status == "not_assessed" else None
+    assessed = patches.get("security_count") is not None and not_assessed is None
     last_upgrade = patches.get("last_upgrade")
     recorded = {str(u.get("name")): u["first_seen"] for u in pending
                 if isinstance(u, dict) and u.get("security") and isinstance(u.get("first_seen"), str)}
@@ -87,8 +93,10 @@ def _patching(item: HostMonth, facts: Mapping[str, Any]) -> dict[str, Any]:
     oldest = ages[0] if ages else None
     return {
         "assessed": assessed,
-        "security_pending": patches.get("security_count"),
-        "other_pending": patches.get("other_count"),
+        "not_assessed_reason": not_assessed,
+        "lists": [dict(e) for e in patches.get("lists") or [] if isinstance(e, dict)] or None,
+        "security_pending": patches.get("security_count") if assessed else None,  # None: not assessed
+        "other_pending": patches.get("other_count") if assessed else None,
         "security_by_severity": _by_severity([u for u in pending if isinstance(u, dict) and u.get("security")]),
         "reboot_required": patches.get("reboot_required"),
         "reboot_required_since": patches.get("reboot_required_since"),
