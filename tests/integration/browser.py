@@ -43,6 +43,7 @@ class PageCheck:
     requests: list[str] = field(default_factory=list)  # every request the page made, local ones included
     failed: list[str] = field(default_factory=list)
     screenshot: Path | None = None
+    value: Any = None  # what the `evaluate` expression returned
 
     @property
     def external_requests(self) -> list[str]:
@@ -110,8 +111,10 @@ def _devtools_port(profile: Path, process: subprocess.Popen[bytes], timeout: flo
     raise TimeoutError("chromium did not open its DevTools port")
 
 
-def check_page(path: Path, screenshot: Path, *, width: int = 1100, settle_seconds: float = 1.0) -> PageCheck:
-    """Load `path` (a local file) and return what the page did; writes a full-page PNG to `screenshot`."""
+def check_page(path: Path, screenshot: Path, *, width: int = 1100, settle_seconds: float = 1.0,
+               evaluate: str | None = None) -> PageCheck:
+    """Load `path` (a local file) and return what the page did; writes a full-page PNG to `screenshot`.
+    `evaluate`: a JavaScript expression run once the page has loaded; its JSON value is `value`."""
     binary = chromium_path()
     if binary is None:
         raise FileNotFoundError("chromium is not installed (Debian package: chromium)")
@@ -139,6 +142,9 @@ def check_page(path: Path, screenshot: Path, *, width: int = 1100, settle_second
                 tools.call("Page.navigate", url=url)
                 tools.wait_for("Page.loadEventFired", timeout=60)
                 tools.drain(settle_seconds)
+                if evaluate is not None:
+                    answer = tools.call("Runtime.evaluate", expression=evaluate, returnByValue=True)
+                    result.value = answer.get("result", {}).get("value")
                 metrics = tools.call("Page.getLayoutMetrics")
                 size = metrics.get("cssContentSize") or metrics["contentSize"]
                 shot = tools.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,

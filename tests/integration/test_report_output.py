@@ -8,6 +8,7 @@ set: in CI a missing tool is a failure.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 import shutil
@@ -18,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from tests import report_fixture as fx
+from tests import report_client, report_fixture as fx
 from tripod.report import build_monthly
 from tripod.report.render import render_html, write_report
 from tripod.report.review import build_review
+from tripod.report.settings import default_settings
 from tripod.store import EvidenceStore
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -42,10 +44,72 @@ def reports(tmp_path_factory):
                 build_review(store, "ACME Ltd", "2026-H2", now=NOW))
 
 
-def pdf_text(path: Path) -> str:
+@pytest.fixture(scope="module")
+def client_report(tmp_path_factory):
+    """The five-host client of tests/report_client.py, with its display name."""
+    path = report_client.build_store(tmp_path_factory.mktemp("client") / "evidence.sqlite")
+    settings = dataclasses.replace(default_settings(report_client.CLIENT), display_name=report_client.DISPLAY_NAME)
+    with EvidenceStore(path) as store:
+        return build_monthly(store, report_client.CLIENT, "2026-11", now=NOW, settings=settings)
+
+
+def pdf_text(path: Path, *args: str) -> str:
     need(shutil.which("pdftotext") is not None, "pdftotext (Debian package poppler-utils)")
-    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    done = subprocess.run(["pdftotext", *(args or ("-layout",)), str(path), "-"], capture_output=True, text=True,
+                          check=True)
     return done.stdout
+
+
+def pdf_pages(path: Path) -> int:
+    need(shutil.which("pdfinfo") is not None, "pdfinfo (Debian package poppler-utils)")
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+def first_page_png(pdf: Path, out: Path, resolution: int = 60) -> Path:
+    """The PDF's first page as a PNG, rendered by poppler (pdftoppm), as a reader's viewer shows it."""
+    need(shutil.which("pdftoppm") is not None, "pdftoppm (Debian package poppler-utils)")
+    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", str(resolution), "-png", "-singlefile", str(pdf),
+                    str(out.with_suffix(""))], check=True)
+    return out
+
+
+def test_the_summary_pdf_of_a_five_host_client_is_short_and_starts_with_what_needs_attention(client_report,
+                                                                                              tmp_path):
+    need(importlib.util.find_spec("weasyprint") is not None, "WeasyPrint (pip install weasyprint)")
+    [pdf] = write_report(client_report, tmp_path, ["pdf"])
+    assert len(client_report["hosts"]) == 5 and pdf_pages(pdf) <= 4
+    first = " ".join(pdf_text(pdf, "-f", "1", "-l", "1", "-raw").split())
+    overall = client_report["scorecard"]["overall"]
+    assert report_client.DISPLAY_NAME in first and "Executive summary" in first and "Needs your attention" in first
+    assert f"{overall['score']:.1f}%" in first
+    for area in client_report["scorecard"]["areas"].values():
+        assert f"{area['score']:.1f}%" in first
+    # the expired certificate, the full disk, the overdue restart, the stale backup, the silent host
+    for words in ("Certificate CN=www.initech.example expired 15 days ago", "Disk / is 96.0 % full",
+                  "Restart overdue", "Backup is out of date", "Never reached: SSH connection refused"):
+        assert words in first, words
+    assert "≥" not in pdf_text(pdf) and "-15 d" not in first
+    # a long host name is never broken inside the name, in the PDF's text lines
+    assert any(report_client.LONG_HOST in line for line in pdf_text(pdf, "-raw").splitlines())
+    [with_appendix] = write_report(client_report, tmp_path / "appendix", ["pdf"], appendix=True)
+    assert pdf_pages(with_appendix) > pdf_pages(pdf)
+    assert "Appendix: hosts, most severe first" in pdf_text(with_appendix)
+
+
+def test_the_first_page_as_an_image(client_report, tmp_path):
+    """The PDF's first page through pdftoppm (the README shows it: docs/img/report-first-page.png)."""
+    need(importlib.util.find_spec("weasyprint") is not None, "WeasyPrint (pip install weasyprint)")
+    [pdf] = write_report(client_report, tmp_path, ["pdf"])
+    png = first_page_png(pdf, tmp_path / "first-page.png")
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 20_000
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert 0.65 < width / height < 0.75  # A4 portrait
+    keep = os.environ.get("TRIPOD_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(first_page_png(pdf, tmp_path / "readme.png", resolution=60), Path(keep) / "report-first-page.png")
 
 
 def test_the_pdf_shows_the_client_and_the_scores(reports, tmp_path):
@@ -106,3 +170,21 @@ def test_the_browser_check_sees_errors_and_requests(tmp_path):
     result = _check(page, tmp_path / "bad.png")
     assert any("boom" in message for message in result.console_errors)
     assert "http://127.0.0.1:9/x.png" in result.external_requests
+
+
+#: The host names the page shows that the browser laid out on more than one line (a break inside a name).
+BROKEN_HOST_NAMES = """Array.from(document.querySelectorAll('.hostname')).filter(e => {
+  const range = document.createRange(); range.selectNodeContents(e);
+  return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size > 1;
+}).map(e => e.textContent)"""
+
+
+def test_long_host_names_never_break_in_the_browser(client_report, tmp_path):
+    html_path = tmp_path / "client.html"
+    html_path.write_text(render_html(client_report, appendix=True), encoding="utf-8")
+    need(browser.chromium_path() is not None, "chromium (Debian package chromium)")
+    need(importlib.util.find_spec("websocket") is not None, "websocket-client (pip install websocket-client)")
+    result = browser.check_page(html_path, tmp_path / "client.png", width=700, evaluate=BROKEN_HOST_NAMES)
+    assert result.console_errors == [] and result.external_requests == []
+    shown = render_html(client_report, appendix=True).count(report_client.LONG_HOST)
+    assert shown >= 3 and result.value == []

@@ -68,7 +68,7 @@ def test_overview_has_every_host_with_its_figures(report):
     assert rows["web01"]["security_pending"] == 2 and rows["web01"]["reboot_required"] is True
     assert rows["win01"]["security_pending"] == 3  # the recorded Windows facts
     assert rows["old01"]["has_data"] is False and rows["old01"]["score"] is None
-    assert rows["db01"]["worst_problem"] == "title of TRP-SSH-005"  # the critical one
+    assert rows["db01"]["worst_problem"] == "Security setting not in place: title of TRP-SSH-005"  # the critical one
     assert rows["ws01"]["tier"] == "tier_srp_server"
 
 

@@ -100,7 +100,12 @@ def _phrase(host: dict[str, Any], row: dict[str, Any], as_of: date) -> list[dict
                       _due(as_of, severity, parse_date(life["eol_date"])), check)]
     if row["effective_status"] == "fail" and row["status"] == "waived":
         return []  # the expired waiver is its own item
-    what = row["title"] + (" (check failed to run)" if row["effective_status"] == "error" else "")
+    if row["effective_status"] == "error":
+        what = f"Could not be checked: {row['title']}"
+    elif row["area"] == "hardening":
+        what = f"Security setting not in place: {row['title']}"
+    else:
+        what = f"Check failing: {row['title']}"
     return [_item(name, severity, what, _due(as_of, severity), check)]
 
 
@@ -289,7 +294,8 @@ def sentences(report: Mapping[str, Any]) -> dict[str, str]:
         parts.append(f"{plain.count(p['security_pending_total'], 'security update')} wait on "
                      f"{plain.count(hosts_pending, 'host')}")
     if p["reboots_pending"]:
-        parts.append(f"{plain.count(p['reboots_pending'], 'host')} need a restart")
+        parts.append(f"{plain.count(p['reboots_pending'], 'host')} {'needs' if p['reboots_pending'] == 1 else 'need'} "
+                     "a restart")
     if p["hosts_not_assessed"]:
         parts.append(f"patch state not assessed on {', '.join(p['hosts_not_assessed'])}")
     out["patching"] = "; ".join(parts) + "."
