@@ -290,6 +290,7 @@ def _execute(args: argparse.Namespace, playbook_name: str, check: bool, run_tabl
         raise RunStopped(f"ansible-playbook {kind} (exit {result.rc}); no host result is reported:\n"
                          f"{result.ansible_error}\nArtifacts: {result.artifacts}",
                          EXIT_BAD_INPUT if result.ansible_input_error else EXIT_INTERNAL)
+    display.print_outcome()
     if run_table or not result.all_ok or result.interrupted:
         console.print(summary_table(result))
     console.print(f"Artifacts: {result.artifacts}", soft_wrap=True)

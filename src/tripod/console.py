@@ -55,6 +55,9 @@ class RunDisplay:
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         self.progress.stop()
+
+    def print_outcome(self) -> None:
+        """The one-line outcome; only for a run Ansible carried to its end (the CLI decides)."""
         done = self.total - len(self.out)
         self.console.print(f"{done} of {self.total} host(s) finished the run; "
                            f"{len(self.failed)} failed, {len(self.unreachable)} unreachable", highlight=False)

@@ -203,6 +203,34 @@ def _write_vars_files(extra_vars: list[ExtraVars], directory: Path) -> list[Path
     return files
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc), children first found first."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text(encoding="ascii", errors="replace")
+            parent = int(text[text.rindex(")") + 2:].split()[1])
+            children.setdefault(parent, []).append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    found, queue = [], list(children.get(pid, []))
+    while queue:
+        child = queue.pop(0)
+        found.append(child)
+        queue.extend(children.get(child, []))
+    return found
+
+
+def _stop_children() -> None:
+    """Kill ansible-playbook and everything it started (module processes may sit in their own
+    process group, which ansible-runner's kill of ansible-playbook's group would miss)."""
+    for pid in _descendants(os.getpid()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 @contextmanager
 def _interruptible() -> Iterator[threading.Event]:
     """SIGINT and SIGTERM set the event (the run is then stopped and closed as aborted)."""
@@ -290,7 +318,8 @@ def make_run_directory(run_id: str) -> Path:
     try:
         private.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"{private}: cannot create the run directory ({exc.strerror or exc})") from None
+        raise InputError(f"{private}: cannot create the run directory ({exc.strerror or exc}); "
+                         "the data dir ($TRIPOD_DATA_DIR) must be writable") from None
     return private
 
 
@@ -303,7 +332,10 @@ def _ansible_error(artifacts: Path) -> str:
     lines = [line for line in lines if line.strip()]
     for index, line in enumerate(lines):
         if line.startswith(("ERROR!", "[ERROR]")):
-            return "\n".join(lines[index:index + 12])
+            shown = lines[index:index + 12]
+            if "Traceback (most recent call last):" in shown:  # the message, not Ansible's stack
+                shown = shown[:shown.index("Traceback (most recent call last):")]
+            return "\n".join(shown)
     return "\n".join(lines[-12:]) or "ansible-playbook failed and printed nothing"
 
 
@@ -332,7 +364,10 @@ def run_playbook(
         cmdline = _cmdline(request, vars_files)
         with _interruptible() as stop:
             def cancel() -> bool:
-                return stop.is_set() or (request.record_evidence and router.evidence_stopped is not None)
+                cancelled = stop.is_set() or (request.record_evidence and router.evidence_stopped is not None)
+                if cancelled:
+                    _stop_children()
+                return cancelled
 
             runner = ansible_runner.run(
                 private_data_dir=str(private),
