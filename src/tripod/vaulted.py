@@ -56,11 +56,20 @@ def load_yaml_with_vault_tags(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
 
 
+def is_vaulted(value: Any) -> bool:
+    """Vault data: a `!vault` value as Tripod or Ansible loads it (EncryptedString, AnsibleVaultEncryptedUnicode)."""
+    if isinstance(value, VaultedValue) or type(value).__name__ in ("EncryptedString", "AnsibleVaultEncryptedUnicode"):
+        return True
+    for attribute in ("_ciphertext", "ciphertext", "data"):
+        try:
+            inner = getattr(value, attribute, None)
+        except Exception:  # noqa: BLE001 - decrypting properties may raise without a password
+            continue
+        if isinstance(inner, (str, bytes)) and VAULT_HEADER.encode() in (inner if isinstance(inner, bytes) else inner.encode()):
+            return True
+    return isinstance(value, str) and VAULT_HEADER in value
+
+
 def shown(value: Any) -> str:
     """A value for an error message: `<vaulted value>` for vault data, else its repr."""
-    text = str(getattr(value, "_ciphertext", "") or "")
-    if isinstance(value, VaultedValue) or VAULT_HEADER in text:
-        return "<vaulted value>"
-    if isinstance(value, str) and VAULT_HEADER in value:
-        return "<vaulted value>"
-    return repr(value)
+    return "<vaulted value>" if is_vaulted(value) else repr(value)

@@ -142,3 +142,18 @@ def test_ansible_failures_are_told_from_host_failures(rc, stats, failed, input_e
     result = RunResult(run_id="r", playbook=Path("p.yml"), rc=rc, runner_status="failed", artifacts=Path("."),
                        hosts={}, finished_plays=stats)
     assert (result.ansible_failed, result.ansible_input_error) == (failed, input_error)
+
+
+def test_a_vaulted_policy_value_is_named_by_its_key_only(tmp_path, capsys):
+    from tripod.cli import main
+
+    inventory = tmp_path / "inv"
+    (inventory / "group_vars").mkdir(parents=True)
+    (inventory / "hosts.yml").write_text("all:\n  children:\n    tier_srp_server:\n      hosts:\n        web1:\n")
+    ciphertext = "$ANSIBLE_VAULT;1.1;AES256\n      3632306539663937\n"
+    (inventory / "group_vars" / "all.yml").write_text(
+        "tripod_client: t\ntripod_client_policy:\n  maintenance_window:\n    start: !vault |\n      " + ciphertext)
+    assert main(["validate", "-i", str(inventory)]) == 2
+    out = capsys.readouterr()
+    assert "tripod_client_policy.maintenance_window.start: must be a plain string, got a vaulted value" in out.out
+    assert "ANSIBLE_VAULT" not in out.out + out.err and "3632306539663937" not in out.out + out.err

@@ -327,6 +327,10 @@ def _is_type(value: Any, types: Union[type, tuple[type, ...]]) -> bool:
 
 def _check_leaf(spec: Field, value: Any, key: str) -> list[SchemaProblem]:
     if not _is_type(value, spec.types):
+        from tripod.vaulted import is_vaulted
+
+        if is_vaulted(value):  # name the key only: never the ciphertext (nor, decrypted, the secret)
+            return [SchemaProblem(key, f"must be a plain {spec.type_name()}, got a vaulted value (!vault)", None)]
         shown = f"'{value}'" if isinstance(value, str) else repr(value)
         wanted = spec.type_name()
         article = "an" if wanted[0] in "aeiou" else "a"
