@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
+import functools
+import os
+import sqlite3
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +100,67 @@ def _open_store(path: Path | None) -> Any:
     target = path or default_path()
     if not target.is_file():
         raise InputError(f"{target}: no evidence store; run `tripod audit -i INVENTORY` first, or pass --store FILE")
-    return EvidenceStore(target)
+    try:
+        probe = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            probe.execute("PRAGMA schema_version").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.Error as exc:
+        reason = _sqlite_reason(exc)
+        if not os.access(target.parent, os.W_OK):
+            reason += "; its directory is read-only, and SQLite writes its journal beside the store"
+        raise InputError(f"{target}: cannot be read as an evidence store ({reason})") from None
+    try:
+        return EvidenceStore(target)
+    except (sqlite3.Error, RuntimeError) as exc:
+        raise InputError(f"{target}: cannot open the evidence store ({_sqlite_reason(exc)})") from None
+
+
+def _in_range(period: str, option: str) -> str:
+    """A month or half year whose year a report can cover (the store's times are years 1970 to 9998)."""
+    year = period[:4]
+    if year.isdigit() and not 1970 <= int(year) <= 9998:
+        raise InputError(f"{option}: {period!r} is out of range (years 1970 to 9998)")
+    return period
+
+
+def _sqlite_reason(exc: BaseException) -> str:
+    reason = str(exc).strip() or type(exc).__name__
+    return "not an SQLite database: corrupt, or another kind of file" if "not a database" in reason else reason
+
+
+def _out_dir(out: Path) -> Path:
+    """--out: a directory, or one that can be made in a writable directory; else an InputError.
+    Nothing is created here: the first report written creates it."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out: {out} exists and is not a directory")
+    existing = next((p for p in (out, *out.absolute().parents) if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"--out: cannot write in {existing or out}" + (f" (to create {out})" if existing != out else ""))
+    return out
+
+
+def _cannot_write(exc: OSError) -> InputError:
+    """A file that could not be written (full disk, read-only or vanished directory): one line, no traceback.
+    Report files are written to a temporary file and renamed, so none is left half-written."""
+    return InputError(f"{exc.filename or 'a report file'}: cannot write ({exc.strerror or exc})")
+
+
+def _io_errors_are_bad_input(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """The report commands: a store or a file system that cannot be used is bad input (exit 2), with one
+    line naming the file, never an internal error."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except sqlite3.Error as exc:
+            raise InputError(f"{getattr(args, 'store', None) or 'the evidence store'}: {_sqlite_reason(exc)}") from None
+        except OSError as exc:
+            raise _cannot_write(exc) from None
+
+    return run
 
 
 def _clients(store: Any, wanted: str | None) -> list[str]:
@@ -112,6 +175,7 @@ def _clients(store: Any, wanted: str | None) -> list[str]:
     return [wanted]
 
 
+@_io_errors_are_bad_input
 def cmd_report(args: argparse.Namespace) -> int:
     from tripod.cli import EXIT_OK, console
     from tripod.report.batch import write_monthly_reports
@@ -127,15 +191,16 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise InputError("--review: needs --client NAME and --half YYYY-H1|H2")
         if args.month:
             raise InputError("--month: not used with --review (the review covers a half year: --half)")
-        half_period(args.half)
+        half_period(_in_range(args.half, "--half"))
     else:
         if not args.month:
             raise InputError("--month: required (YYYY-MM), e.g. --month 2026-11; or --review --half YYYY-H1|H2")
         if args.half:
             raise InputError("--half: only with --review")
-        args.month = parse_month(args.month)
+        args.month = _in_range(parse_month(args.month), "--month")
     if args.jobs < 1:
         raise InputError(f"--jobs: {args.jobs} must be at least 1")
+    _out_dir(args.out)
     if args.send and (args.review or not args.inventory):
         raise InputError("--send: mails the monthly report only, and needs -i INVENTORY (recipients and SMTP "
                          "settings come from its policy)")
@@ -209,6 +274,7 @@ def _print_written(console: Any, client: str, summary: str, files: Iterable[Path
         console.print(f"  {path}", markup=False, soft_wrap=True)
 
 
+@_io_errors_are_bad_input
 def cmd_review_sign(args: argparse.Namespace) -> int:
     from tripod.cli import EXIT_OK, console
     from tripod.report.review import build_review

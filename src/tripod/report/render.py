@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from tripod.atomic import atomic_write, atomic_write_text
 from tripod.models import STATUSES
 from tripod.report import charts
 from tripod.report.hosts import tier_label
@@ -243,11 +244,15 @@ _NO_WAIVER = (None, None, None, None)
 
 
 def _write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[dict[str, Any] | tuple[Any, ...]]) -> None:
-    """A CSV file with a header (the csv module writes None as an empty field)."""
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        writer.writerows([row[c] for c in columns] if isinstance(row, dict) else row for row in rows)
+    """A CSV file with a header (the csv module writes None as an empty field), written whole or not at all."""
+
+    def write(partial: Path) -> None:
+        with partial.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            writer.writerows([row[c] for c in columns] if isinstance(row, dict) else row for row in rows)
+
+    atomic_write(path, write)
 
 
 def base_name(report: dict[str, Any]) -> str:
@@ -268,15 +273,15 @@ def write_report(report: dict[str, Any], out_dir: Path, formats: Iterable[str], 
     for fmt in formats:
         if fmt == "html":
             path = out_dir / f"{name}.html"
-            path.write_text(html, encoding="utf-8")
+            atomic_write_text(path, html)
             written.append(path)
         elif fmt == "pdf":
             path = out_dir / f"{name}.pdf"
-            write_pdf(html, path)
+            atomic_write(path, lambda partial: write_pdf(html, partial))
             written.append(path)
         elif fmt == "json":
             path = out_dir / f"{name}.json"
-            path.write_text(json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+            atomic_write_text(path, json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n")
             written.append(path)
         elif fmt == "csv":
             hosts, findings = out_dir / f"{name}-hosts.csv", out_dir / f"{name}-findings.csv"
