@@ -27,7 +27,7 @@ description:
     playbook), and at once
     when it fails or becomes unreachable. A host's final status and counts are written at
     the end of the playbook. So if the run is killed, every host that finished a play, or
-    failed, is in the store, complete, and the run stays C(running) with no end time."
+    failed, is in the store, complete; the run stays C(running) until C(tripod run) closes it as C(aborted)."
   - The recorder never fails the run; any error is shown as a warning and recording stops.
     C(tripod run) watches for that warning and stops the run (no change without evidence).
   - It notes its process (host, pid) in C(<data dir>/runs/<run id>/controller-<pid>.json), so

@@ -231,3 +231,22 @@ def test_vaulted_extra_vars_files_work_as_with_ansible_playbook(probe):
     result = _run(probe, "-e", f"@{whole}")
     _one_error_line(result, str(whole), "vault-encrypted", "--vault-password-file")
     assert not probe["marker"].exists()
+
+
+def test_the_recorder_stopping_stops_the_run(probe):
+    """The store breaks in the middle of the run: the next host write fails, the recorder stops
+    recording, and tripod stops the run before the next change."""
+    db = probe["data"] / "evidence.sqlite"
+    probe["playbook"].write_text(
+        "- name: Break the evidence store\n  hosts: all\n  gather_facts: false\n  tasks:\n"
+        f"    - name: Overwrite it\n      ansible.builtin.shell: 'for f in {db}*; do head -c 65536 /dev/urandom > $f; done'\n"
+        "      changed_when: true\n"
+        "- name: Go on changing\n  hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - name: Wait for the recorder's warning to be seen\n      ansible.builtin.command: sleep 12\n"
+        "      changed_when: false\n"
+        "    - name: Change the host\n      ansible.builtin.copy:\n        content: changed\n"
+        "        dest: \"{{ probe_dir }}/after\"\n        mode: '0600'\n")
+    result = _run(probe)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "evidence could not be recorded, so the run was stopped" in result.stderr
+    assert not (probe["host"] / "after").exists(), "a host was changed after evidence stopped"
