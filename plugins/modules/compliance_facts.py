@@ -262,6 +262,7 @@ from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_versions
 )
 from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_hardening_probe
 from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_package_lists
+from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_text import clip
 
 SCHEMA_VERSION = 1
 
@@ -1302,7 +1303,7 @@ class Collector:
 
     def error(self, probe, message):
         with self._lock:
-            self.errors.append({"probe": probe, "message": str(message)[:500]})
+            self.errors.append({"probe": probe, "message": clip(str(message), 500)})
 
     def unit_states(self):
         """States of the watched and internal units from ONE `systemctl show` call (memoised)."""

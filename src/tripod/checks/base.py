@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, NamedTuple
 
+from tripod.text import clip
+
 
 class Outcome(NamedTuple):
     """What a check found: a status, the severity of this result, and short evidence."""
@@ -39,7 +41,7 @@ def probe_error(facts: Mapping[str, Any], *probes: str) -> Outcome | None:
     for error in facts.get("errors") or []:
         name = str(error.get("probe", ""))
         if any(probe == name or probe.startswith(f"{name}.") for probe in probes):
-            return Outcome("error", f"probe {error['probe']} failed: {error.get('message', '')}"[:300])
+            return Outcome("error", clip(f"probe {error['probe']} failed: {error.get('message', '')}", 300))
     return None
 
 
