@@ -321,6 +321,11 @@ class CallbackModule(CallbackBase):
         self._store = None
         if self._controller is not None:
             self._controller.unlink(missing_ok=True)
+            for directory in (self._controller.parent, self._controller.parent.parent):  # runs/<id>, runs/
+                try:
+                    directory.rmdir()  # only if empty: a direct ansible-playbook run leaves nothing
+                except OSError:
+                    break
 
     # -- Ansible events --------------------------------------------------------------------
 
