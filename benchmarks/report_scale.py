@@ -208,7 +208,8 @@ def measure(store_path: Path, month: str, out: Path, formats: list[str], clients
     if clients is None:
         with EvidenceStore(store_path) as store:
             clients = store.clients()
-    written = write_monthly_reports(store_path, clients, month, out, formats, jobs=jobs)
+    # recompute: a closed month's kept figures would otherwise be read back instead of built and measured
+    written = write_monthly_reports(store_path, clients, month, out, formats, jobs=jobs, recompute=True)
     wall = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)

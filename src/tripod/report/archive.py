@@ -60,4 +60,4 @@ def kept_or_built(store_path: Path, client: str, month: str, now: datetime, buil
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(report, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     os.replace(partial, path)
-    return json.loads(path.read_text(encoding="utf-8"))  # this render and the later ones read the same data
+    return report

@@ -81,7 +81,7 @@ def _waiting(oldest: dict[str, Any] | None) -> str:
 def _hostnames(value: str | list[str]) -> Markup:
     """Host names that never break inside a name (a list may wrap between names)."""
     names = value.split(", ") if isinstance(value, str) else value
-    return Markup(", ").join(Markup('<span class="hostname">{}</span>').format(name) for name in names)
+    return Markup(", ".join(f'<span class="hostname">{escape(name)}</span>' for name in names))
 
 
 def _last_patched(value: str | None) -> str:
@@ -174,7 +174,12 @@ def render_html(report: dict[str, Any], *, appendix: bool = False) -> str:
         attention = {h["host"]: sorted((f for f in h["findings"] if f["effective_status"] != "pass"),
                                        key=_severity_first) for h in report["hosts"]}
     return environment().get_template("monthly.html.j2").render(report=report, css=stylesheet(), area_rows=area_rows,
-                                                                attention=attention, appendix=appendix)
+                                                                attention=attention, appendix=appendix,
+                                                                attention_limit=ATTENTION_SHOWN)
+
+
+#: "Needs your attention" lists this many items on the page (most urgent first); the JSON holds all.
+ATTENTION_SHOWN = 25
 
 
 _STATUS_RANK = {"fail": 0, "error": 1}

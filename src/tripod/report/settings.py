@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from tripod.errors import InputError
@@ -57,9 +58,14 @@ def _settings(client: str, reports: Mapping[str, Mapping[str, Any]], source: str
         source=source, smtp=dict(smtp) if smtp else None)
 
 
+@lru_cache(maxsize=1)
+def _shipped_reports() -> dict[str, Mapping[str, Any]]:
+    return {tier: tier_policy(tier)["report"] for tier in TIER_GROUPS}
+
+
 def default_settings(client: str) -> ReportSettings:
     """The shipped defaults of every tier."""
-    return _settings(client, {tier: tier_policy(tier)["report"] for tier in TIER_GROUPS}, "the shipped tier defaults")
+    return _settings(client, _shipped_reports(), "the shipped tier defaults")
 
 
 def settings_from_resolutions(client: str, resolutions: Iterable[Any], source: str) -> ReportSettings:
