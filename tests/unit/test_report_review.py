@@ -101,3 +101,11 @@ def test_bad_sign_off_input(store, tmp_path):
         sign_review(store, "ACME Ltd", HALF, " ", "notes", now=NOW)
     with pytest.raises(InputError, match="no data of the reviewed tiers"):
         sign_review(store, "ACME Ltd", "2025-H1", "Dana", "notes", now=NOW)
+
+
+def test_recommendations_come_from_the_failing_controls(store):
+    review = build_review(store, "ACME Ltd", HALF, now=NOW)
+    # db01's critical TRP-SSH-005 fails in November (its waiver expired): enforce it, or waive it properly
+    [advice] = [a for a in review["recommendations"] if a["kind"] == "failing_control"
+                and "TRP-SSH-005" in a["text"]]
+    assert advice["hosts"] == ["db01"] and advice["priority"] == "high"
