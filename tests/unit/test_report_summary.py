@@ -192,3 +192,21 @@ def test_the_weights_and_display_name_change_the_report(store_path):
     assert report["client_name"] == "ACME Limited" and report["client"] == "ACME Ltd"
     assert report["scorecard"]["overall"]["score"] == report["scorecard"]["areas"]["patching"]["score"]
     assert "ACME Limited" in render_html(report)
+
+
+@pytest.mark.parametrize(("results", "state", "detail"), [
+    ({"TRP-WIN-011": "pass", "TRP-WIN-012": "pass"}, "protected",
+     "Microsoft Defender: real-time protection, signatures up to date"),
+    ({"TRP-WIN-011": "pass", "TRP-WIN-012": "fail"}, "attention", "Microsoft Defender: not signatures up to date"),
+    ({}, "not assessed", "no Defender result recorded this month"),
+])
+def test_endpoint_protection_on_windows_from_the_defender_controls(results, state, detail):
+    from tripod.report.summary import ClientSummary
+
+    summary = ClientSummary(datetime(2026, 11, 30, tzinfo=NOW.tzinfo))
+    host = {"host": "win01", "has_data": True, "os_family": "windows", "os": "Windows Server 2022",
+            "passed": [[c, "hardening", "t", "high", "", ""] for c, s in results.items() if s == "pass"],
+            "findings": [{"check_id": c, "effective_status": s} for c, s in results.items() if s != "pass"]}
+    summary._endpoint(host)
+    [row] = summary.endpoint
+    assert (row["state"], row["detail"]) == (state, detail)
