@@ -15,6 +15,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "mode": {"type": "raw", "default": "0644"},
     "run_id": {"type": "str"},
     "db_path": {"type": "path"},
+    "write": {"type": "bool", "default": True},
 }
 RECORDER = "tripod.maintenance.evidence"
 
@@ -29,7 +30,7 @@ def _recorder_options() -> tuple[str | None, str | None]:
 
 
 class ActionModule(ControllerAction):
-    _requires_connection = True  # the metrics file is written on the host
+    _requires_connection = True  # the metrics file is written on the host (unless write is false)
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result: dict[str, Any] = super().run(tmp, task_vars)
@@ -53,6 +54,10 @@ class ActionModule(ControllerAction):
                           msg=f"the evidence store {db_path} has nothing of {host} in run {run_id}; no metrics written")
             return result
         content, summary = made
+        if not args["write"]:
+            # The caller writes it (Windows hosts: ansible.windows.win_copy into windows_exporter's directory).
+            result.update(changed=False, written=False, content=content, metrics=summary)
+            return result
         written = self._execute_module(
             module_name="tripod.maintenance.prom_textfile",
             module_args={"directory": args["directory"], "name": args["name"], "content": content,

@@ -39,6 +39,12 @@ options:
   db_path:
     description: The evidence store; default the evidence recorder's (C(TRIPOD_EVIDENCE_DB), else C($TRIPOD_DATA_DIR/evidence.sqlite)).
     type: path
+  write:
+    description:
+      - Write the file on the host. V(false) returns the file's text in RV(content) instead, for a task
+        that writes it another way (the monitoring role on Windows uses C(ansible.windows.win_copy)).
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -67,6 +73,10 @@ metrics:
   description: The host's unlabelled metrics (name to value), for the log.
   returned: when the host has a record in this run
   type: dict
+content:
+  description: The metrics file's text (Prometheus exposition format).
+  returned: when O(write) is false and the host has a record in this run
+  type: str
 msg:
   description: Why nothing was written.
   returned: when RV(written) is false

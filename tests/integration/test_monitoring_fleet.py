@@ -122,17 +122,24 @@ def test_prometheus_scrapes_the_metrics_and_evaluates_the_shipped_rules(monitore
                                        "prometheus prometheus-alertmanager")
     assert install.returncode == 0, install.stdout[-2000:] + install.stderr[-2000:]
     in_container("mkdir", "-p", "/etc/prometheus/rules")
-    for name in ("tripod-alerts.yml", "tripod-alerts.test.yml", "alertmanager.yml"):
+    for name in ("tripod-alerts.yml", "tripod-alerts.test.yml", "node-alerts.yml", "node-alerts.test.yml",
+                 "alertmanager.yml"):
         fleet_lib.podman("cp", str(RULES / name), f"{HOST}:/etc/prometheus/rules/{name}")
-    for command in (["promtool", "check", "rules", "tripod-alerts.yml"],
-                    ["promtool", "test", "rules", "tripod-alerts.test.yml"],
+    routes = "amtool config routes test --config.file=alertmanager.yml --verify.receivers="
+    for command in (["promtool", "check", "rules", "tripod-alerts.yml", "node-alerts.yml"],
+                    ["promtool", "test", "rules", "tripod-alerts.test.yml", "node-alerts.test.yml"],
                     ["amtool", "check-config", "alertmanager.yml"],
+                    # Each client's alerts reach its own triage server; an unknown client's none of them.
+                    [f"{routes}tripod-triage-acme client=acme host=web01"],
+                    [f"{routes}tripod-triage-globex client=globex host=web01"],
+                    [f"{routes}msp-unassigned client=other-client host=stranger.example"],
+                    [f"{routes}msp-unassigned host=web01"],
                     ["sh", "-c", "promtool check metrics < /var/lib/prometheus/node-exporter/tripod.prom"]):
         checked = in_container("sh", "-c", f"cd /etc/prometheus/rules && {' '.join(command)}")
         assert checked.returncode == 0, f"{command}: {checked.stdout}{checked.stderr}"
 
     config = ("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-              "rule_files: [/etc/prometheus/rules/tripod-alerts.yml]\n"
+              "rule_files: [/etc/prometheus/rules/tripod-alerts.yml, /etc/prometheus/rules/node-alerts.yml]\n"
               "scrape_configs: [{job_name: node, static_configs: [{targets: ['localhost:9100']}]}]\n")
     fleet_lib.podman("exec", "-i", HOST, "sh", "-c", "cat > /etc/prometheus/prometheus.yml", input_text=config)
     restarted = in_container("sh", "-c", "promtool check config /etc/prometheus/prometheus.yml && "
@@ -157,8 +164,16 @@ def test_prometheus_scrapes_the_metrics_and_evaluates_the_shipped_rules(monitore
         time.sleep(0.5)
     assert score, "Prometheus scraped tripod_score from the node exporter"
     assert score[0]["metric"]["host"] == HOST and score[0]["metric"]["job"] == "node"
-    assert set(rules) == {"TripodRunStale", "TripodMetricsUnreadable", "TripodSecurityUpdatesPending",
-                          "TripodRebootRequired", "TripodScoreLow"}
+    assert set(rules) == {"TripodRunStale", "TripodMetricsMissing", "TripodMetricsUnreadable",
+                          "TripodSecurityUpdatesPending", "TripodRebootRequired", "TripodScoreLow",
+                          "TripodCertificateExpired", "TripodCertificateExpiring",
+                          "HostDown", "FilesystemFillsWithin24h", "MemoryPressure", "SystemdUnitFailed", "ClockSkew"}
     assert {rule["health"] for rule in rules.values()} == {"ok"}
     assert rules["TripodScoreLow"]["state"] in ("pending", "firing"), "the score is below 0.8 on real data"
     assert rules["TripodRunStale"]["state"] == "inactive", "the host was just audited"
+    assert rules["HostDown"]["state"] == "inactive", "the node exporter answers"
+    assert rules["TripodMetricsMissing"]["state"] == "inactive", "tripod.prom is there"
+    with urllib.request.urlopen(f"{api}/query?query=node_systemd_unit_state", timeout=10) as answer:
+        units = json.loads(answer.read())["data"]["result"]
+    assert any(u["metric"].get("name") == "prometheus-node-exporter.service" for u in units), \
+        "the role enabled the systemd collector, which SystemdUnitFailed needs"

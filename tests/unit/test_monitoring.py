@@ -222,9 +222,16 @@ PLAYBOOK = """
       tripod.maintenance.metrics:
         directory: "{{ textfile_dir }}"
       register: published
-    - name: Show
-      ansible.builtin.debug:
-        var: published
+    - name: The same metrics as text, for a task that writes them another way (Windows)
+      tripod.maintenance.metrics:
+        directory: "{{ textfile_dir }}/not-written"
+        write: false
+      register: as_text
+    - name: Keep the text
+      ansible.builtin.copy:
+        content: "{{ as_text.content }}"
+        dest: "{{ textfile_dir }}/../as-text.prom"
+        mode: "0600"
 """
 
 
@@ -249,3 +256,7 @@ def test_the_metrics_action_publishes_what_the_recorder_wrote_for_this_run(tmp_p
     got = values(text)
     assert got['tripod_score{client="acme",host="localhost",tier="tier_srp_server"}'] == 0.5
     assert got['tripod_failing_findings{client="acme",host="localhost",severity="high",tier="tier_srp_server"}'] == 1
+    as_text = values((tmp_path / "as-text.prom").read_text())
+    assert {k: v for k, v in as_text.items() if "timestamp" not in k} == \
+        {k: v for k, v in got.items() if "timestamp" not in k}, "write: false returns the same metrics"
+    assert not (textfile / "not-written").exists(), "and writes nothing on the host"
