@@ -116,6 +116,9 @@ systemctl start tripod-broken.service || true
         "newer": newer,
         "kernel_mtime": root(name, f"stat -c %Y /boot/vmlinuz-{newer}").strip(),
         "stale_mtime": root(name, "stat -c %Y /var/backups/nightly.done").strip(),
+        # apt's view: each suite's InRelease and the mark every `apt-get update` leaves on partial/
+        "lists_mtimes": root(name, "stat -c '%Y %n' /var/lib/apt/lists/*InRelease /var/lib/apt/lists/partial"),
+        "version_changes": root(name, "awk '$3 == \"upgrade\" && $5 != $6' /var/log/dpkg.log"),
     }
 
 
@@ -189,7 +192,18 @@ def test_compliance_facts_report_the_planted_ground_truth(
     assert patches["reboot_required"] is True
     assert patches["reboot_reasons"] == [f"kernel: running {truth['running']}, newest installed {truth['newer']}"]
     assert patches["reboot_required_since"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(truth["kernel_mtime"])))
-    assert patches["last_upgrade"] is None or patches["last_upgrade"].endswith("Z")
+    # never patched: dpkg.log has only installs and same-version re-unpacks, apt no history
+    assert truth["version_changes"] == "" and patches["last_upgrade"] is None
+    mtimes = {path: int(stamp) for stamp, path in (line.split() for line in truth["lists_mtimes"].splitlines())}
+    apt_checked = mtimes.pop("/var/lib/apt/lists/partial")
+    codename = CODENAMES[release]
+    lists = {entry["suite"]: entry for entry in patches["lists"]}
+    assert sorted(lists) == [codename, f"{codename}-security"]
+    for suite, entry in lists.items():
+        assert entry["path"] in mtimes and entry["path"].endswith(f"_dists_{suite}_InRelease"), entry
+        newest = max(mtimes[entry["path"]], apt_checked)
+        assert entry["updated"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(newest)), entry
+        assert 0 <= entry["age_hours"] < 1, entry
 
     (full,) = [fs for fs in facts["capacity"]["filesystems"] if fs["mount"] == FULL_MOUNT]
     assert full["fstype"] == "tmpfs"
