@@ -163,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     from tripod.triage.cli import add_parser as add_triage_parser
 
     add_triage_parser(commands)
+
+    from tripod.visit import add_parser as add_visit_parser
+
+    add_visit_parser(commands, _add_run_options, _execute)
     return parser
 
 
@@ -197,7 +201,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _open_evidence(run_id: str, request: Any) -> None:
+def _open_evidence(run_id: str, request: Any) -> Path:
     """Before any host is contacted: open and migrate the store, close the runs whose process is
     gone, note this process and write the run row. Any failure stops the run (exit 2)."""
     import sqlite3
@@ -210,7 +214,7 @@ def _open_evidence(run_id: str, request: Any) -> None:
     try:
         with EvidenceStore(path) as store:
             stale = store.abort_stale_runs()
-            store.register_controller(run_id)
+            controller = store.register_controller(run_id)
             store.start_run(run_id, playbook=request.playbook, inventory=request.inventories, check_mode=request.check)
     except (sqlite3.Error, OSError, RuntimeError) as exc:
         reason = str(exc).strip() or type(exc).__name__
@@ -223,6 +227,7 @@ def _open_evidence(run_id: str, request: Any) -> None:
     if stale:
         errors.print(f"[yellow]closed {len(stale)} run(s) left running by a process that is gone, as aborted:[/] "
                      f"{', '.join(stale)}", soft_wrap=True)
+    return controller
 
 
 def _close_evidence(run_id: str, status: str) -> None:
@@ -275,14 +280,19 @@ def _execute(args: argparse.Namespace, playbook_name: str, check: bool, run_tabl
         errors.print(f"[yellow]policy problem, preflight will stop this host:[/] {escape(str(problem))}", soft_wrap=True)
     hosts = [r.host for r in resolutions]
     run_id = new_run_id()
+    controller = None
     if request.record_evidence:
-        _open_evidence(run_id, request)
+        controller = _open_evidence(run_id, request)
     else:
         errors.print("[yellow]--no-evidence: this run is not recorded in the evidence store[/]")
     mode = "dry run (check mode)" if request.check else "live run"
     console.print(f"[bold]{playbook.name}[/] on {len(hosts)} host(s), {mode}")
-    with RunDisplay(console, hosts) as display:
-        result = run_playbook(request, hosts, display, run_id=run_id)
+    try:
+        with RunDisplay(console, hosts) as display:
+            result = run_playbook(request, hosts, display, run_id=run_id)
+    finally:
+        if controller is not None:
+            controller.unlink(missing_ok=True)
     if result.ansible_failed:
         if request.record_evidence:
             _close_evidence(run_id, "failed")
