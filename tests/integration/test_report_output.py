@@ -90,6 +90,12 @@ def test_the_summary_pdf_of_a_five_host_client_is_short_and_starts_with_what_nee
                   "Restart overdue", "Backup is out of date", "Never reached: SSH connection refused"):
         assert words in first, words
     assert "≥" not in pdf_text(pdf) and "-15 d" not in first
+    # no table is wider than the page: every column is on it (pdftotext leaves out what the page clips)
+    text = " ".join(pdf_text(pdf, "-raw").split()).lower()
+    for header in ("worst problem: certificate cn=www.initech.example expired", "restart", "tickets resolved",
+                   "oldest waiting",
+                   "uptime", "act by"):
+        assert header in text, header
     # a long host name is never broken inside the name, in the PDF's text lines
     assert any(report_client.LONG_HOST in line for line in pdf_text(pdf, "-raw").splitlines())
     [with_appendix] = write_report(client_report, tmp_path / "appendix", ["pdf"], appendix=True)

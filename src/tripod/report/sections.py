@@ -107,6 +107,7 @@ class Patching:
                            "security_pending": patching["security_pending"], "other_pending": patching["other_pending"],
                            "reboot_required": patching["reboot_required"],
                            "oldest_pending_days": oldest["age_days"] if oldest else None,
+                           "oldest_pending": oldest,
                            "fully_patched": patching["fully_patched"]})
 
     def add_failed_runs(self, rows: list[tuple[str, str, str, str]]) -> None:
