@@ -20,6 +20,14 @@ class ActionModule(ControllerAction):
 
         task_vars = task_vars or {}
         host = task_vars.get("inventory_hostname", "?")
+        cached = [name for name in ("tripod_client", "tripod_policy") if name in (task_vars.get("ansible_facts") or {})]
+        if cached:
+            # A fact cache written by an older Tripod (or by hand), keyed by host name alone: its
+            # facts beat the inventory, and may be another client's host of the same name.
+            result.update(failed=True, msg=f"{host}: {', '.join(cached)} found in Ansible's fact cache, where they "
+                          "would override the inventory (the cache is keyed by host name alone); clear the fact "
+                          "cache (fact_caching_connection), nothing was changed")
+            return result
         host_vars = {name: task_vars[name] for name in (*LAYERS, "tripod_client") if name in task_vars}
         resolution = resolve_host(host, list(task_vars.get("group_names", [])), host_vars, ansible_origin)
         if not resolution.ok:

@@ -33,6 +33,13 @@ class InventoryHost:
     origin: str | None = None  # the inventory file (and line) that defines the host
 
 
+class _NoFacts(dict):  # type: ignore[type-arg]
+    """A fact cache that holds nothing: the inventory's variables, without cached facts."""
+
+    def get(self, key: Any, default: Any = None) -> dict[str, Any]:  # noqa: ARG002
+        return {}
+
+
 def _strict_inventory_env() -> None:
     # A source that does not parse must be an error, not a warning and an empty inventory.
     os.environ.setdefault("ANSIBLE_INVENTORY_UNPARSED_FAILED", "true")
@@ -86,6 +93,9 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
         if limit:
             inventory.subset(limit)
         variables = VariableManager(loader=loader, inventory=inventory)
+        # The inventory only: a (file) fact cache is keyed by host name alone and its facts beat
+        # group_vars, so another client's host of the same name would lend this one its client.
+        variables._fact_cache = _NoFacts()  # noqa: SLF001 - Ansible has no public switch for this
         hosts = []
         for host in inventory.get_hosts():
             all_vars = variables.get_vars(host=host, include_hostvars=False)

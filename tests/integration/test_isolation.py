@@ -151,3 +151,31 @@ def test_no_client_or_policy_in_any_fact_cache(two_clients):
     for path in user_cache + run_caches:
         text = path.read_text()
         assert "tripod_client" not in text and "tripod_policy" not in text, path
+
+
+def _stale_cache(root: Path, inventory: Path, env: dict[str, str]) -> None:
+    """A file fact cache as an older Tripod left it: alpha's client and policy cached for `web1`."""
+    written = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible"), "-i", str(inventory), "web1", "-m", "ansible.builtin.set_fact",
+         "-a", '{"tripod_client": "alpha", "tripod_policy": {"patch": {}}, "cacheable": true}'],
+        cwd=REPO, env=tool_env(env), capture_output=True, text=True, timeout=120)
+    assert written.returncode == 0, written.stdout + written.stderr
+    assert any("alpha" in path.read_text() for path in Path(env["ANSIBLE_CACHE_PLUGIN_CONNECTION"]).glob("*web1"))
+
+
+def test_a_stale_fact_cache_never_lends_a_host_another_client(tmp_path):
+    """Readers of the inventory ignore the fact cache; a run stops the host instead of using it."""
+    inventory = _inventory(tmp_path, "bravo")
+    env = {"ANSIBLE_CACHE_PLUGIN": "jsonfile", "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(tmp_path / "stale-cache"),
+           "ANSIBLE_CACHE_PLUGIN_TIMEOUT": "0"}
+    _stale_cache(tmp_path, inventory, env)
+    shown = tripod("validate", "-i", str(inventory), "--show", "web1", data_dir=tmp_path / "data", extra_env=env)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "# web1: client bravo" in shown.stdout and "alpha" not in shown.stdout
+    direct = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), "playbooks/preflight.yml"],
+        cwd=REPO, env={**tool_env({"TRIPOD_DATA_DIR": str(tmp_path / "data"), **env}), "TRIPOD_NO_EVIDENCE": "1"},
+        capture_output=True, text=True, timeout=300)
+    assert direct.returncode == 2, direct.stdout + direct.stderr
+    assert "web1: tripod_client, tripod_policy found in Ansible's fact cache" in direct.stdout
+    assert "dc01" in direct.stdout and "alpha" not in direct.stdout.replace(str(tmp_path), "")
