@@ -8,6 +8,9 @@ from typing import Any, Mapping
 from tripod.models import Finding, score
 from tripod.store import EvidenceStore
 
+#: The check that judges pending security updates; `not_assessed` when the package lists are stale.
+PENDING_CHECK = "TRP-PATCH-001"
+
 
 @dataclass(frozen=True)
 class HostSummary:
@@ -44,14 +47,17 @@ def summarize_run(store: EvidenceStore, run_id: str) -> list[HostSummary]:
         host_facts = facts.get(host.host, {})
         patches = host_facts.get("patches") or {}
         host_findings = findings.get(host.host, [])
+        # Stale or missing package lists: the pending counts in the facts are not a figure ("-").
+        judged = {f.check_id: f.status for f in host_findings}
+        pending_known = judged.get(PENDING_CHECK) != "not_assessed"
         summaries.append(HostSummary(
             host=host.host,
             client=host.client,
             tier=host.tier,
             status=host.status,
             message=host.message or "",
-            security_updates=patches.get("security_count"),
-            other_updates=patches.get("other_count"),
+            security_updates=patches.get("security_count") if pending_known else None,
+            other_updates=patches.get("other_count") if pending_known else None,
             reboot_required=patches.get("reboot_required"),
             fullest=_fullest(host_facts),
             eol_days=(host_facts.get("lifecycle") or {}).get("days_left"),
