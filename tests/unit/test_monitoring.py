@@ -141,6 +141,12 @@ def test_what_the_run_did_not_establish_is_left_out(tmp_path):
     assert "tripod_findings" not in text and "tripod_failing_findings" not in text, "no check ran"
     assert "tripod_security_updates_pending" in text
 
+    stale = [finding("TRP-PATCH-001", "not_assessed", "high", "patching")]  # package lists stale or missing
+    db, run = seeded(tmp_path / "c", findings=stale)
+    text, _ = host_metrics_text(db, run, "web1", "acme", "tier_srp_server", NOW)
+    assert "tripod_security_updates_pending" not in text and "tripod_other_updates_pending" not in text
+    assert "tripod_reboot_required" in text
+
 
 def test_nothing_for_an_unknown_run_or_a_host_without_data(tmp_path):
     db, run = seeded(tmp_path)

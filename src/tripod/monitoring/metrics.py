@@ -63,8 +63,10 @@ def host_metrics(record: HostRunRecord, client: str | None, tier: str | None, no
     for area in AREAS:
         add("tripod_area_score", score(f for f in scored if f.area == area), area=area)
     patches = (record.facts or {}).get("patches") or {}
-    add("tripod_security_updates_pending", patches.get("security_count"))
-    add("tripod_other_updates_pending", patches.get("other_count"))
+    # Package lists stale or missing (TRP-PATCH-001 not assessed): the counts are not established.
+    if not any(f.check_id == "TRP-PATCH-001" and f.status == "not_assessed" for f in record.findings):
+        add("tripod_security_updates_pending", patches.get("security_count"))
+        add("tripod_other_updates_pending", patches.get("other_count"))
     add("tripod_reboot_required", patches.get("reboot_required"))
     if record.findings:  # a run that evaluated no check says nothing about findings
         by_status = dict.fromkeys(STATUSES, 0)
