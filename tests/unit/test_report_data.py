@@ -363,3 +363,23 @@ def test_pending_updates_on_stale_package_lists_are_not_assessed_never_fully_pat
     assert (patching["assessed"], patching["fully_patched"], patching["security_pending"]) == (False, False, None)
     assert patching["not_assessed_reason"] == reason
     assert report["patching"]["hosts_not_assessed"] == ["stale01"] and report["patching"]["hosts_fully_patched"] == 0
+
+
+def test_a_legacy_waiver_meta_check_row_is_not_a_waiver(tmp_path):
+    """Rows recorded before store migration 5: TRP-WAIVER-001 carried the expired tickets as its
+    "waiver"; the report lists each waiver once, on its own control."""
+    legacy = "SD-9; control=TRP-SSH-003; owner=bob; expires=2026-11-01"
+    with EvidenceStore(tmp_path / "evidence.sqlite") as store:
+        run = store.start_run("r1", started_at="2026-11-10T02:00:00Z")
+        store.record_host(run, fx.HostResult(host="old01", status="ok", client="Legacy", tier=fx.SRV,
+                                              finished_at="2026-11-10T02:00:00Z", findings=[
+            fx.Finding.from_dict({"area": "hardening", "check_id": check_id, "title": "t", "severity": "medium",
+                                  "status": status, "waiver": "placeholder"})
+            for check_id, status in (("TRP-SSH-003", "fail"), ("TRP-WAIVER-001", "fail"))]))
+        store._conn.execute("UPDATE findings SET waiver = ?, waiver_detail = NULL", (legacy,))
+        store._conn.execute("UPDATE findings SET waiver = 'SD-9' WHERE check_id = 'TRP-WAIVER-001'")
+        store._conn.commit()
+        report = build_monthly(store, "Legacy", fx.MONTH, now=NOW)
+    [waiver] = report["hardening"]["waivers"]
+    assert (waiver["check_id"], waiver["reference"], waiver["state"]) == ("TRP-SSH-003", "SD-9", "expired")
+    assert report["hardening"]["waivers_expired"] == 1

@@ -13,6 +13,8 @@ from tripod.report.period import days_between, parse_date, parse_time
 from tripod.report.trends import days_to_full, pending_ages
 from tripod.report.waivers import WaiverBook
 
+#: The hardening meta-check "Hardening waivers are current" (tripod.hardening.assess.WAIVER_CHECK).
+WAIVER_META_CHECK = "TRP-WAIVER-001"
 #: The check that judges pending security updates (its `not_assessed` covers stale package lists).
 PENDING_CHECK = "TRP-PATCH-001"
 #: Statuses that are shown with their reason (the finding's evidence), never counted as passes.
@@ -46,7 +48,9 @@ def finding_row(finding: FindingRow, book: WaiverBook, as_of: datetime) -> dict[
            "check_id": finding.check_id, "area": finding.area, "title": finding.title, "severity": finding.severity,
            "status": finding.status, "effective_status": finding.status, "evidence": finding.evidence,
            "remediation": finding.remediation, "time": finding.time, "waiver": None}
-    if finding.waiver:
+    # The waiver meta-check names expired waivers; before store migration 5 it also carried their
+    # tickets as a "waiver", which counted each expired waiver twice. It is no waiver.
+    if finding.waiver and finding.check_id != WAIVER_META_CHECK:
         waiver = book.lookup(finding.waiver, finding.check_id)
         state = waiver.state(as_of.date())
         if finding.status in ("fail", "error"):
