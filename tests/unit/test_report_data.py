@@ -383,3 +383,16 @@ def test_a_legacy_waiver_meta_check_row_is_not_a_waiver(tmp_path):
     [waiver] = report["hardening"]["waivers"]
     assert (waiver["check_id"], waiver["reference"], waiver["state"]) == ("TRP-SSH-003", "SD-9", "expired")
     assert report["hardening"]["waivers_expired"] == 1
+
+
+def test_a_reboot_pending_counts_even_when_pending_updates_are_not_assessed(tmp_path):
+    facts = fx._linux("stale02", "2026-11-10T02:00:00Z", used_gib=5, pending=[], last_upgrade="2026-11-01T03:00:00Z",
+                      reboot=True)
+    finding = fx.Finding.from_dict({"area": "patching", "check_id": "TRP-PATCH-001", "title": "t", "severity": "high",
+                                    "status": "not_assessed", "evidence": "package lists never downloaded"})
+    with EvidenceStore(tmp_path / "evidence.sqlite") as store:
+        run = store.start_run("r1", started_at="2026-11-10T02:00:00Z")
+        store.record_host(run, fx.HostResult(host="stale02", status="ok", client="Stale", tier=fx.SRV,
+                                              finished_at="2026-11-10T02:00:00Z", facts=[facts], findings=[finding]))
+        report = build_monthly(store, "Stale", fx.MONTH, now=NOW)
+    assert report["patching"]["hosts_not_assessed"] == ["stale02"] and report["patching"]["reboots_pending"] == 1

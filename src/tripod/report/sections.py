@@ -88,6 +88,8 @@ class Patching:
         self.excluded += [{"host": name, "package": a["detail"], "source": "patch run"}
                           for a in _changed(host, EXCLUDED_KINDS, None)]
         patching = host.get("patching")
+        if patching:  # the reboot state is known even when pending updates are not (stale package lists)
+            self.reboots_pending += int(bool(patching["reboot_required"]))
         if not patching or not patching["assessed"]:
             self.not_assessed.append(name)
             return
@@ -96,7 +98,6 @@ class Patching:
         self.security_total += patching["security_pending"] or 0
         self.other_total += patching["other_pending"] or 0
         self.by_severity.update(patching["security_by_severity"])
-        self.reboots_pending += int(bool(patching["reboot_required"]))
         self.excluded += [{"host": name, "package": package, "source": "held on the host"}
                           for package in patching["held"]]
         oldest = patching["oldest_pending"]
