@@ -215,3 +215,17 @@ def test_review_uses_the_tiers_policy_marks_and_sign_rewrites_the_file(tmp_path,
     assert main(["report", "--store", str(path), "--review", "--client", "ACME Ltd", "--half", "2026-H2",
                  "-i", str(no_review), "--out", str(out)]) == 2
     assert "report.engineer_review: no tier of client 'ACME Ltd'" in " ".join(capsys.readouterr().err.split())
+
+
+@pytest.mark.parametrize(("report", "message"), [
+    ({"weights": {"patching": -1}}, "report.weights.patching"),
+    ({"weights": {"patching": 0, "health": 0, "hardening": 0, "housekeeping": 0}}, "report.weights: every weight is 0"),
+    ({"client_name": 5}, "report.client_name"),
+])
+def test_a_bad_report_policy_is_bad_input_naming_the_key(store, tmp_path, capsys, report, message):
+    inventory = write_inventory(tmp_path / "inv", {"report": report})
+    assert main(["report", "--store", str(store), "--client", "ACME Ltd", "--month", fx.MONTH, "-i", str(inventory),
+                 "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in " ".join(err.split()) and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -103,7 +103,8 @@ def load_settings(inventory: list[str] | None, clients: Iterable[str],
     from tripod.inventory import validate_inventory
 
     resolutions, problems = validate_inventory(inventory, None, vault_password_file)
-    report_problems = [p for p in problems if p.key.startswith("report")]
+    # keys are dotted from the variable that set them: tripod_client_policy.report.weights.patching
+    report_problems = [p for p in problems if f".{p.key}.".find(".report.") >= 0]
     if report_problems:
         raise InputError(str(report_problems[0]))
     source = ", ".join(inventory)
