@@ -33,13 +33,6 @@ class InventoryHost:
     origin: str | None = None  # the inventory file (and line) that defines the host
 
 
-class _NoFacts(dict):  # type: ignore[type-arg]
-    """A fact cache that holds nothing: the inventory's variables, without cached facts."""
-
-    def get(self, key: Any, default: Any = None) -> dict[str, Any]:  # noqa: ARG002
-        return {}
-
-
 def _strict_inventory_env() -> None:
     # A source that does not parse must be an error, not a warning and an empty inventory.
     os.environ.setdefault("ANSIBLE_INVENTORY_UNPARSED_FAILED", "true")
@@ -80,7 +73,6 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
     from ansible.errors import AnsibleError
     from ansible.inventory.manager import InventoryManager
     from ansible.parsing.dataloader import DataLoader
-    from ansible.vars.manager import VariableManager
 
     _skip_waivers_files()
     loader = DataLoader()
@@ -92,13 +84,12 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
             inventory = InventoryManager(loader=loader, sources=sources)
         if limit:
             inventory.subset(limit)
-        variables = VariableManager(loader=loader, inventory=inventory)
-        # The inventory only: a (file) fact cache is keyed by host name alone and its facts beat
-        # group_vars, so another client's host of the same name would lend this one its client.
-        variables._fact_cache = _NoFacts()  # noqa: SLF001 - Ansible has no public switch for this
+        # The inventory only, never cached facts: a (file) fact cache is keyed by host name alone and
+        # its facts beat group_vars, so another client's host of the same name would lend this one its client.
+        variables = _InventoryVariables(loader, inventory)
         hosts = []
         for host in inventory.get_hosts():
-            all_vars = variables.get_vars(host=host, include_hostvars=False)
+            all_vars = variables.of(host)
             wanted = {name: all_vars[name] for name in (*LAYERS, CLIENT_VAR) if name in all_vars}
             origin = ansible_origin(host.name) or host.vars.get("inventory_file")
             hosts.append(InventoryHost(str(host.name), [str(g.name) for g in host.get_groups()], wanted,
@@ -107,6 +98,48 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
         located = _locate_yaml_error(sources)
         raise InputError(located or _parse_error(str(exc), captured.getvalue())) from None
     return hosts
+
+
+class _InventoryVariables:
+    """A host's inventory variables with Ansible's precedence (VariableManager.get_vars without a play:
+    `all`, then its groups by depth, priority and name, from the inventory and its group_vars, then the
+    host's own and its host_vars), and never cached facts. The groups' part is merged once per set of
+    groups, not once per host as Ansible's get_vars does: validation stays linear with a small constant."""
+
+    def __init__(self, loader: Any, inventory: Any) -> None:
+        self.loader = loader
+        self.sources = inventory._sources  # noqa: SLF001 - what VariableManager itself passes
+        self.all = inventory.groups["all"]
+        self.by_groups: dict[tuple[str, ...], dict[str, Any]] = {}
+
+    def _plugins(self, entities: list[Any]) -> dict[str, Any]:
+        from ansible.vars.plugins import get_vars_from_inventory_sources
+
+        return get_vars_from_inventory_sources(self.loader, self.sources, entities, "task")
+
+    def _groups(self, host: Any) -> dict[str, Any]:
+        from ansible import constants
+        from ansible.inventory.helpers import get_group_vars, sort_groups
+        from ansible.utils.vars import combine_vars
+
+        groups = sort_groups([g for g in host.get_groups() if g.name != "all"])
+        key = tuple(g.name for g in groups)
+        if key not in self.by_groups:
+            parts = {"all_inventory": lambda: self.all.get_vars(), "groups_inventory": lambda: get_group_vars(groups),
+                     "all_plugins_inventory": lambda: self._plugins([self.all]),
+                     "groups_plugins_inventory": lambda: self._plugins(groups)}
+            merged: dict[str, Any] = {}
+            for entry in constants.VARIABLE_PRECEDENCE:
+                if entry in parts:
+                    merged = combine_vars(merged, parts[entry]())
+            self.by_groups[key] = merged
+        return self.by_groups[key]
+
+    def of(self, host: Any) -> dict[str, Any]:
+        from ansible.utils.vars import combine_vars
+
+        merged = combine_vars(self._groups(host), host.get_vars())
+        return combine_vars(merged, self._plugins([host]))
 
 
 class _AnsibleYamlLoader(yaml.SafeLoader):

@@ -102,3 +102,27 @@ def test_a_waivers_file_outside_the_inventory_directory_is_refused(example, tmp_
     assert code == 2
     assert out == ["host acme-db01.acme.example: hardening.waivers_file: '../elsewhere.yml' is outside the inventory "
                    f"directory {example}; a client's waivers live with its inventory"]
+
+
+def test_inventory_variables_follow_ansibles_precedence(example):
+    """Validation merges each set of groups once (linear in the hosts); the result must be what
+    Ansible's VariableManager gives every host, child groups and ansible_group_priority included."""
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.vars.manager import VariableManager
+
+    from tripod.inventory import _InventoryVariables
+
+    (example / "group_vars" / "linux.yml").write_text(
+        "ansible_group_priority: 5\ntripod_group_policy:\n  patch: {reboot_group: linux}\n")
+    loader = DataLoader()
+    inventory = InventoryManager(loader=loader, sources=[str(example)])
+    ansible, ours = VariableManager(loader=loader, inventory=inventory), _InventoryVariables(loader, inventory)
+    names = ("tripod_client", "tripod_client_policy", "tripod_group_policy", "tripod_host_policy")
+    compared = 0
+    for host in inventory.get_hosts():
+        expected = ansible.get_vars(host=host, include_hostvars=False)
+        got = ours.of(host)
+        assert {n: got.get(n) for n in names} == {n: expected.get(n) for n in names}, host.name
+        compared += bool(got.get("tripod_group_policy"))
+    assert compared >= 2, "some hosts carry a group policy"
