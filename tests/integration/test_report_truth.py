@@ -7,7 +7,8 @@ Three Debian 12 containers over SSH, each carrying several planted conditions:
   reboot; an 8 MiB tmpfs filled to 95 %; an expired and two expiring certificates; a failed
   unit; a valid waiver (TRP-SSH-002);
 - tripod-truth-b: one real package upgrade, then its package lists aged 10 days (stale: pending
-  updates not assessed); a backup marker 3 days old; an expired waiver (TRP-ACCT-008);
+  updates not assessed, while its required reboot still counts); a backup marker 3 days old; an
+  expired waiver (TRP-ACCT-008);
 - tripod-truth-c: started, then stopped before the run: never reached.
 
 `tripod run audit` records the evidence, `tripod report` writes JSON, HTML, CSV (and PDF when
@@ -61,6 +62,7 @@ systemctl start {BROKEN_UNIT} || true
 SEED_B = f"""set -eu
 apt-get update -qq
 mkdir -p /var/backups {CERT_DIR} && touch -d '3 days ago' {BACKUP}
+touch /var/run/reboot-required
 """
 # After B's one real upgrade: its lists (and apt's "last checked" mark) are 10 days old.
 AGE_B_LISTS = "touch -d '10 days ago' /var/lib/apt/lists/*Release /var/lib/apt/lists/partial"
@@ -288,13 +290,14 @@ def test_stale_package_lists_are_not_assessed_never_fully_patched(truth):
     assert all(abs(age - measured["lists_age"][B]) < 1.0 for age in ages), (ages, measured["lists_age"][B])
 
 
-def test_the_required_reboot(truth):
+def test_the_required_reboots(truth):
+    """Both hosts need a reboot; B's counts too, though its pending updates are not assessed."""
     report, measured = truth["json"], truth["measured"]
-    assert measured["reboot_flag"] == {A: True, B: False}
-    assert host(report, A)["patching"]["reboot_required"] is True
-    assert host(report, B)["patching"]["reboot_required"] is False
-    assert finding(report, A, "TRP-PATCH-003")["status"] == "fail"
-    assert report["patching"]["reboots_pending"] == 1
+    assert measured["reboot_flag"] == {A: True, B: True}
+    for name in (A, B):
+        assert host(report, name)["patching"]["reboot_required"] is True
+        assert finding(report, name, "TRP-PATCH-003")["status"] == "fail"
+    assert report["patching"]["reboots_pending"] == 2
 
 
 def test_the_nearly_full_filesystem_equals_df(truth):
@@ -365,6 +368,17 @@ def test_waivers_two_one_expired_structured(truth):
 def _percent(counts: dict[str, int]) -> float | None:
     scored = counts.get("pass", 0) + counts.get("fail", 0) + counts.get("error", 0)
     return round(100 * counts.get("pass", 0) / scored, 1) if scored else None
+
+
+def test_the_client_counts_are_the_sum_of_the_hosts(truth):
+    report = truth["json"]
+    hosts = [host(report, name) for name in (A, B, C)]
+    overall = report["scorecard"]["overall"]["counts"]
+    assert overall == {status: sum(h["counts"][status] for h in hosts) for status in overall}
+    for area, entry in report["scorecard"]["areas"].items():
+        assert entry["counts"] == {status: sum(h["areas"][area]["counts"][status] for h in hosts if area in h["areas"])
+                                   for status in entry["counts"]}, area
+        assert entry["score"] == _percent(entry["counts"]), area
 
 
 def test_the_scores_are_the_counts_of_the_findings(truth):
