@@ -126,3 +126,13 @@ def test_inventory_variables_follow_ansibles_precedence(example):
         assert {n: got.get(n) for n in names} == {n: expected.get(n) for n in names}, host.name
         compared += bool(got.get("tripod_group_policy"))
     assert compared >= 2, "some hosts carry a group policy"
+
+
+@pytest.mark.parametrize("argv", [["triage", "-i", str(EXAMPLE)], ["triage", "list"]])
+def test_triage_with_a_store_that_is_not_one_is_bad_input(tmp_path, monkeypatch, capsys, argv):
+    (tmp_path / "evidence.sqlite").write_text("not a database")
+    monkeypatch.setenv("TRIPOD_DATA_DIR", str(tmp_path))
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"error: {tmp_path}/evidence.sqlite: cannot use the evidence store (not an SQLite database: corrupt, or "
+        "another kind of file)"]

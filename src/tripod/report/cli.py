@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
 
-from tripod.errors import InputError
+from tripod.errors import InputError, io_errors_are_bad_input, sqlite_reason
 from tripod.report.period import half_period, parse_month
 from tripod.report.render import FORMATS
 
@@ -107,14 +106,14 @@ def _open_store(path: Path | None) -> Any:
         finally:
             probe.close()
     except sqlite3.Error as exc:
-        reason = _sqlite_reason(exc)
+        reason = sqlite_reason(exc)
         if not os.access(target.parent, os.W_OK):
             reason += "; its directory is read-only, and SQLite writes its journal beside the store"
         raise InputError(f"{target}: cannot be read as an evidence store ({reason})") from None
     try:
         return EvidenceStore(target)
     except (sqlite3.Error, RuntimeError) as exc:
-        raise InputError(f"{target}: cannot open the evidence store ({_sqlite_reason(exc)})") from None
+        raise InputError(f"{target}: cannot open the evidence store ({sqlite_reason(exc)})") from None
 
 
 def _in_range(period: str, option: str) -> str:
@@ -123,11 +122,6 @@ def _in_range(period: str, option: str) -> str:
     if year.isdigit() and not 1970 <= int(year) <= 9998:
         raise InputError(f"{option}: {period!r} is out of range (years 1970 to 9998)")
     return period
-
-
-def _sqlite_reason(exc: BaseException) -> str:
-    reason = str(exc).strip() or type(exc).__name__
-    return "not an SQLite database: corrupt, or another kind of file" if "not a database" in reason else reason
 
 
 def _out_dir(out: Path) -> Path:
@@ -139,28 +133,6 @@ def _out_dir(out: Path) -> Path:
     if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise InputError(f"--out: cannot write in {existing or out}" + (f" (to create {out})" if existing != out else ""))
     return out
-
-
-def _cannot_write(exc: OSError) -> InputError:
-    """A file that could not be written (full disk, read-only or vanished directory): one line, no traceback.
-    Report files are written to a temporary file and renamed, so none is left half-written."""
-    return InputError(f"{exc.filename or 'a report file'}: cannot write ({exc.strerror or exc})")
-
-
-def _io_errors_are_bad_input(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """The report commands: a store or a file system that cannot be used is bad input (exit 2), with one
-    line naming the file, never an internal error."""
-
-    @functools.wraps(command)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except sqlite3.Error as exc:
-            raise InputError(f"{getattr(args, 'store', None) or 'the evidence store'}: {_sqlite_reason(exc)}") from None
-        except OSError as exc:
-            raise _cannot_write(exc) from None
-
-    return run
 
 
 def _clients(store: Any, wanted: str | None) -> list[str]:
@@ -175,7 +147,7 @@ def _clients(store: Any, wanted: str | None) -> list[str]:
     return [wanted]
 
 
-@_io_errors_are_bad_input
+@io_errors_are_bad_input
 def cmd_report(args: argparse.Namespace) -> int:
     from tripod.cli import EXIT_OK, console
     from tripod.report.batch import write_monthly_reports
@@ -274,7 +246,7 @@ def _print_written(console: Any, client: str, summary: str, files: Iterable[Path
         console.print(f"  {path}", markup=False, soft_wrap=True)
 
 
-@_io_errors_are_bad_input
+@io_errors_are_bad_input
 def cmd_review_sign(args: argparse.Namespace) -> int:
     from tripod.cli import EXIT_OK, console
     from tripod.report.review import build_review

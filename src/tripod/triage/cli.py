@@ -11,7 +11,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from tripod.errors import InputError
+from tripod.errors import InputError, io_errors_are_bad_input
 
 DEFAULT_LISTEN = "127.0.0.1:9095"
 
@@ -123,6 +123,7 @@ def ticket_table(tickets: list[Any], title: str) -> Table:
     return table
 
 
+@io_errors_are_bad_input
 def cmd_triage(args: argparse.Namespace) -> int:
     from tripod.cli import EXIT_HOSTS_FAILED, EXIT_OK, console, errors
     from tripod.models import utc_now
@@ -162,6 +163,7 @@ def _listen_address(value: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
+@io_errors_are_bad_input
 def cmd_serve(args: argparse.Namespace) -> int:
     from tripod.cli import EXIT_OK, console
     from tripod.store import EvidenceStore, default_path
@@ -200,6 +202,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@io_errors_are_bad_input
 def cmd_list(args: argparse.Namespace) -> int:
     from tripod.cli import EXIT_OK, console
     from tripod.store import EvidenceStore, default_path
