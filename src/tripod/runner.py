@@ -140,6 +140,21 @@ def _ansible_config() -> str:
     return str(collection_root() / "ansible.cfg")
 
 
+def _host_key_checking(config: str) -> str:
+    """ansible-runner turns SSH host key checking off unless the environment says otherwise: keep
+    what the user's environment, else the Ansible configuration, says (Ansible's default: on)."""
+    import configparser
+
+    if "ANSIBLE_HOST_KEY_CHECKING" in os.environ:
+        return os.environ["ANSIBLE_HOST_KEY_CHECKING"]
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read(config, encoding="utf-8")
+    except configparser.Error:
+        return "True"
+    return parser.get("defaults", "host_key_checking", fallback="True").strip() or "True"
+
+
 def run_environment(run_id: str, record_evidence: bool) -> dict[str, str]:
     """Environment for ansible-playbook: config, data dir, evidence recorder.
 
@@ -148,8 +163,10 @@ def run_environment(run_id: str, record_evidence: bool) -> dict[str, str]:
     says, so no run sees another run's facts (two clients may both have a `dc01`). And the
     client and policy are never facts (roles/preflight/tasks/resolve.yml)."""
     base = data_dir()
+    config = _ansible_config()
     env = {
-        "ANSIBLE_CONFIG": _ansible_config(),
+        "ANSIBLE_CONFIG": config,
+        "ANSIBLE_HOST_KEY_CHECKING": _host_key_checking(config),
         "TRIPOD_DATA_DIR": str(base),
         "TRIPOD_RUN_ID": run_id,
         # ansible-playbook from the same environment as this `tripod`, even when not on PATH.

@@ -157,3 +157,21 @@ def test_a_vaulted_policy_value_is_named_by_its_key_only(tmp_path, capsys):
     out = capsys.readouterr()
     assert "tripod_client_policy.maintenance_window.start: must be a plain string, got a vaulted value" in out.out
     assert "ANSIBLE_VAULT" not in out.out + out.err and "3632306539663937" not in out.out + out.err
+
+
+@pytest.mark.parametrize(("config", "environment", "expected"), [
+    ("[defaults]\nhost_key_checking = True\n", None, "True"),
+    ("[defaults]\nforks = 5\n", None, "True"),  # Ansible's default
+    ("[defaults]\nhost_key_checking = False\n", None, "False"),
+    ("[defaults]\nhost_key_checking = True\n", "False", "False"),  # the user's environment wins
+])
+def test_host_key_checking_stays_as_configured(tmp_path, monkeypatch, config, environment, expected):
+    """ansible-runner would set ANSIBLE_HOST_KEY_CHECKING=False for every run that does not set it."""
+    cfg = tmp_path / "ansible.cfg"
+    cfg.write_text(config)
+    monkeypatch.setenv("ANSIBLE_CONFIG", str(cfg))
+    if environment is None:
+        monkeypatch.delenv("ANSIBLE_HOST_KEY_CHECKING", raising=False)
+    else:
+        monkeypatch.setenv("ANSIBLE_HOST_KEY_CHECKING", environment)
+    assert run_environment("r", record_evidence=True)["ANSIBLE_HOST_KEY_CHECKING"] == expected
