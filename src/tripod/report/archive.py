@@ -41,23 +41,30 @@ def archive_path(store_path: Path, client: str, month: str) -> Path:
     return store_path.parent / f"{store_path.name}.closed-reports" / f"{slug(client)}-{digest}" / f"{month}.json"
 
 
+def dump(report: dict[str, Any]) -> str:
+    """The report as compact JSON (the JSON edition and the kept copy are this text)."""
+    return json.dumps(report, ensure_ascii=False, separators=(",", ":"))
+
+
 def kept_or_built(store_path: Path, client: str, month: str, now: datetime, build: Callable[[], dict[str, Any]],
-                  *, schema: str, recompute: bool = False) -> dict[str, Any]:
+                  *, schema: str, recompute: bool = False) -> tuple[dict[str, Any], str | None]:
     """The report of `month`: built by `build()` while the month is open; once closed, the kept copy
-    (with this generation time), else built, marked closed and kept."""
+    (with this generation time), else built, marked closed and kept. With the report comes its JSON
+    text when it was just serialised (a newly kept month), so the JSON edition need not do it again."""
     if not is_closed(month, now):
-        return build()
+        return build(), None
     path = archive_path(store_path, client, month)
     if path.is_file() and not recompute:
         kept = json.loads(path.read_text(encoding="utf-8"))
         if kept.get("schema") == schema and kept.get("client") == client:
             kept["generated_at"] = format_time(now)
-            return kept
+            return kept, None
     report = build()
     report["closed"] = {"kept_at": format_time(now), "rule": "the month is closed: its figures were kept when its "
                         "report was first built after the month ended, and are shown as kept"}
+    text = dump(report)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(report, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
-    return report
+    return report, text

@@ -47,11 +47,12 @@ def _write_client(store: EvidenceStore, client: str, month: str, out: Path, opti
                   now: datetime | None, waivers: Mapping[str, Waiver]) -> Written:
     settings = (options.settings or {}).get(client) or default_settings(client)
     at = (now or datetime.now(UTC)).astimezone(UTC)
-    report = kept_or_built(store.path, client, month, at,
-                           lambda: build_monthly(store, client, month, now=at, waivers=waivers, settings=settings),
-                           schema=REPORT_SCHEMA, recompute=options.recompute)
+    report, text = kept_or_built(store.path, client, month, at,
+                                 lambda: build_monthly(store, client, month, now=at, waivers=waivers,
+                                                       settings=settings),
+                                 schema=REPORT_SCHEMA, recompute=options.recompute)
     formats = list(options.formats or settings.formats)
-    files = write_report(report, out, formats, appendix=options.appendix)
+    files = write_report(report, out, formats, appendix=options.appendix, json_text=text)
     overall, coverage = report["scorecard"]["overall"], report["coverage"]
     return Written(client, overall["score"], overall["band"], coverage["reporting"], coverage["expected"], tuple(files),
                    summary_text(report))

@@ -4,7 +4,6 @@ JSON (every figure) and CSV (per-host and per-finding tables)."""
 from __future__ import annotations
 
 import csv
-import json
 import re
 from calendar import month_name as _month_names
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from markupsafe import Markup, escape
 from tripod.atomic import atomic_write, atomic_write_text
 from tripod.models import STATUSES
 from tripod.report import charts
+from tripod.report.archive import dump
 from tripod.report.hosts import tier_label
 from tripod.report.period import parse_time
 from tripod.report.plain import count, expiry_phrase
@@ -267,9 +267,10 @@ def base_name(report: dict[str, Any]) -> str:
 
 
 def write_report(report: dict[str, Any], out_dir: Path, formats: Iterable[str], *,
-                 appendix: bool = False) -> list[Path]:
+                 appendix: bool = False, json_text: str | None = None) -> list[Path]:
     """Write the report in each of `formats` into `out_dir`; returns the files written. `appendix`: the
-    HTML and PDF get the per-host appendix (the JSON and CSV always hold every host's results)."""
+    HTML and PDF get the per-host appendix (the JSON and CSV always hold every host's results). `json_text`:
+    the report already serialised (tripod.report.archive.dump), written as the JSON edition."""
     out_dir.mkdir(parents=True, exist_ok=True)
     name = base_name(report)
     written: list[Path] = []
@@ -286,7 +287,8 @@ def write_report(report: dict[str, Any], out_dir: Path, formats: Iterable[str], 
             written.append(path)
         elif fmt == "json":
             path = out_dir / f"{name}.json"
-            atomic_write_text(path, json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n")
+            text = json_text if json_text is not None else dump(report)
+            atomic_write_text(path, text + "\n")
             written.append(path)
         elif fmt == "csv":
             hosts, findings = out_dir / f"{name}-hosts.csv", out_dir / f"{name}-findings.csv"
