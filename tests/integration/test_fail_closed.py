@@ -163,7 +163,8 @@ def test_an_ansible_crash_exits_3_with_its_error(probe):
     assert "Traceback" not in result.stderr
 
 
-def test_sigterm_stops_the_run_and_closes_it_as_aborted(probe):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_the_run_and_closes_it_as_aborted(probe, signum):
     env = tool_env({"TRIPOD_DATA_DIR": str(probe["data"])})
     env.pop("ANSIBLE_CONFIG", None)
     process = subprocess.Popen(
@@ -175,7 +176,7 @@ def test_sigterm_stops_the_run_and_closes_it_as_aborted(probe):
         time.sleep(0.2)
     assert probe["marker"].exists(), "the play started"
     time.sleep(1)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=30)
     assert process.returncode == 1, stdout + stderr
     assert "closed as aborted" in stderr
