@@ -210,3 +210,14 @@ def test_endpoint_protection_on_windows_from_the_defender_controls(results, stat
     summary._endpoint(host)
     [row] = summary.endpoint
     assert (row["state"], row["detail"]) == (state, detail)
+
+
+def test_the_host_appendix_is_most_severe_first(report):
+    order = [h["host"] for h in report["hosts"]]
+    worst = {h["host"]: max((["info", "low", "medium", "high", "critical"].index(f["severity"])
+                             for f in h["findings"] if f["effective_status"] in ("fail", "error")), default=-1)
+             for h in report["hosts"] if h["has_data"]}
+    assert order[0] == "old01"  # no data first
+    ranked = order[1:]
+    assert [worst[h] for h in ranked] == sorted((worst[h] for h in ranked), reverse=True)
+    assert ranked[0] == "db01"  # its critical TRP-SSH-005
