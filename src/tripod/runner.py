@@ -204,7 +204,7 @@ def _write_vars_files(extra_vars: list[ExtraVars], directory: Path) -> list[Path
     Extra vars may hold secrets (`ansible_become_password`): on the command line they would
     show in `ps` and in ansible-runner's `artifacts/<id>/command`. The files are removed after
     the run (see `run_playbook`)."""
-    import json
+    import yaml
 
     files: list[Path] = []
     for item in extra_vars:
@@ -213,9 +213,9 @@ def _write_vars_files(extra_vars: list[ExtraVars], directory: Path) -> list[Path
             continue
         if not item:
             continue
-        handle, name = tempfile.mkstemp(prefix=".tripod-extravars-", suffix=".json", dir=directory)
+        handle, name = tempfile.mkstemp(prefix=".tripod-extravars-", suffix=".yml", dir=directory)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:  # mkstemp: mode 0600
-            json.dump(item, stream)
+            yaml.safe_dump(item, stream)  # YAML, as given: dates and the like stay what they were
         files.append(Path(name))
     return files
 

@@ -8,10 +8,11 @@ import json
 import os
 import stat
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tripod.cli import _parse_extra_vars
 from tripod.errors import InputError
@@ -97,7 +98,9 @@ def test_extra_vars_go_to_0600_files_not_the_command_line(tmp_path):
     assert files[1] == given.resolve(), "a given file is passed as it is, in its place"
     for written in (files[0], files[2]):
         assert stat.S_IMODE(written.stat().st_mode) == 0o600
-    assert json.loads(files[0].read_text()) == {"ansible_become_password": secret}
+    assert yaml.safe_load(files[0].read_text()) == {"ansible_become_password": secret}
+    dated = _write_vars_files(_parse_extra_vars(["{when: 2026-01-31}"]), tmp_path)
+    assert yaml.safe_load(dated[0].read_text()) == {"when": date(2026, 1, 31)}
     cmdline = _cmdline(RunRequest(playbook="p", inventories=[]), files)
     assert secret not in cmdline and cmdline.count("-e @") == 3
 
