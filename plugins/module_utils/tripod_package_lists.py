@@ -45,6 +45,8 @@ def parse_one_line_sources(text):
         if not line.startswith("deb ") and not line.startswith("deb\t"):
             continue
         line = re.sub(r"^deb\s+(\[[^\]]*\]\s+)?", "", line)
+        if line.startswith("cdrom:"):
+            continue  # installation media: apt-get update never fetches them
         parts = line.split()
         if len(parts) >= 2:
             entries.append((parts[0], parts[1]))
@@ -72,6 +74,8 @@ def parse_deb822_sources(text):
         if fields.get("enabled", "yes").lower() in ("no", "false", "0"):
             continue
         for uri in fields.get("uris", "").split():
+            if uri.startswith("cdrom:"):
+                continue
             for suite in fields.get("suites", "").split():
                 entries.append((uri, suite))
     return entries

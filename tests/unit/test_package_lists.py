@@ -18,7 +18,8 @@ NOW = 1_800_000_000.0
 def test_sources_one_line_and_deb822():
     one_line = ("# comment\ndeb http://deb.example/debian bookworm main\n"
                 "deb-src http://deb.example/debian bookworm main\n"
-                "deb [arch=amd64 signed-by=/k.gpg] https://u:p@mirror.example/debian-security bookworm-security main\n")
+                "deb [arch=amd64 signed-by=/k.gpg] https://u:p@mirror.example/debian-security bookworm-security main\n"
+                "deb cdrom:[Debian GNU/Linux 12.5.0 _Bookworm_ - Official amd64 DVD]/ bookworm contrib main\n")
     assert pl.parse_one_line_sources(one_line) == [
         ("http://deb.example/debian", "bookworm"), ("https://u:p@mirror.example/debian-security", "bookworm-security")]
     deb822 = ("Types: deb deb-src\nURIs: http://deb.example/debian\nSuites: bookworm bookworm-updates\n"
