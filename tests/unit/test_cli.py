@@ -42,7 +42,7 @@ def test_host_missing_its_tier(example, capsys):
     assert main(["validate", "-i", str(example)]) == 2
     out = capsys.readouterr().out.strip().splitlines()
     assert out == [f"{example}/hosts.yml:6: host acme-web01.acme.example: tier: the host is in no tier group; add it to "
-                   "exactly one of: tier_scheduled_support, tier_srp_server, tier_srp_workstation"]
+                   "exactly one of: tier_scheduled_support, tier_srp_server, tier_srp_workstation, tier_network"]
 
 
 def test_host_in_two_tiers(example, capsys):

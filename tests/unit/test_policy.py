@@ -56,7 +56,7 @@ def test_host_in_no_tier_is_an_error():
     assert not result.ok
     assert [str(p) for p in result.problems] == [
         "host web01: tier: the host is in no tier group; add it to exactly one of: "
-        "tier_scheduled_support, tier_srp_server, tier_srp_workstation"
+        "tier_scheduled_support, tier_srp_server, tier_srp_workstation, tier_network"
     ]
 
 

@@ -16,7 +16,7 @@ import yaml
 
 from tripod.policy.schema import SCHEMA, check
 
-TIER_GROUPS = ("tier_scheduled_support", "tier_srp_server", "tier_srp_workstation")
+TIER_GROUPS = ("tier_scheduled_support", "tier_srp_server", "tier_srp_workstation", "tier_network")
 
 # Override layers, lowest precedence first. Each is an ordinary inventory variable.
 LAYERS = ("tripod_client_policy", "tripod_group_policy", "tripod_host_policy")

@@ -82,6 +82,24 @@ class Field:
 Schema = Mapping[str, Union[Field, "Schema"]]  # type: ignore[misc]
 
 
+# -- network devices (tier_network, roles/network, docs/network.md) ----------------------------
+_NETWORK: dict[str, Field] = {
+    "enabled": Field(bool, "back up and check network devices (playbooks/network.yml); network devices only"),
+    "cadence": Field(str, "which tier cycle backs up and checks the device", choices=("daily", "weekly", "monthly",
+                                                                                       "on_visit")),
+    "backup_retention": Field(int, "running-config backups kept per device (the oldest are deleted)", minimum=1,
+                              maximum=1000),
+    "backup_max_age_hours": Field(int, "a device whose last backup is older than this is a finding", minimum=1),
+    "checks": Field(list, "network checks evaluated (TRP-NET-*, docs/network.md); empty: none",
+                    items=Field(str, "check", choices=("ntp", "syslog", "aaa", "management_plaintext", "snmp_community",
+                                                       "password_encryption", "banner", "unused_interfaces",
+                                                       "firmware", "drift"))),
+    "golden_snippets": Field(list, "configuration lines every device must contain (the golden baseline)",
+                             items=Field(str, "configuration line")),
+    "firmware_warning_days": Field(int, "warn when the firmware's end of support is within N days", minimum=0),
+}
+
+
 def _area(doc: str) -> dict[str, Field]:
     return {
         "enabled": Field(bool, f"run {doc} at all"),
@@ -299,6 +317,7 @@ SCHEMA: Schema = {
         "enabled": Field(bool, "remote monitoring: the node exporter (playbooks/monitoring.yml) publishes each run's "
                                "metrics (docs/monitoring.md)"),
     },
+    "network": _NETWORK,
 }
 
 
