@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.fleet.harness import tool_env
+from tripod.runner import _descendants
 from tests.integration.cli import REPO
 
 PROBE = """\
@@ -251,3 +252,36 @@ def test_the_recorder_stopping_stops_the_run(probe):
     assert result.returncode == 3, result.stdout + result.stderr
     assert "evidence could not be recorded, so the run was stopped" in result.stderr
     assert not (probe["host"] / "after").exists(), "a host was changed after evidence stopped"
+
+
+def test_a_run_whose_process_was_killed_is_closed_as_aborted_at_the_next_start(probe):
+    """ansible-playbook run directly (the recorder notes its pid), killed with -9: the run stays
+    `running` until the next `tripod run` finds its process gone."""
+    env = tool_env({"TRIPOD_DATA_DIR": str(probe["data"]), "TRIPOD_RUN_ID": "killed-run"})
+    killed = subprocess.Popen(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(probe["inventory"]), str(probe["playbook"]),
+         "-e", f"probe_dir={probe['host']} probe_sleep=27.1828"], cwd=REPO, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not probe["marker"].exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert probe["marker"].exists(), "the play started"
+    notes = list((probe["data"] / "runs" / "killed-run").glob("controller-*.json"))
+    assert [json.loads(note.read_text())["pid"] for note in notes] == [killed.pid]
+    started = _descendants(killed.pid)  # the task's processes: this test ends them too, by pid
+    killed.kill()
+    killed.wait(timeout=30)
+    for pid in started:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    db = probe["data"] / "evidence.sqlite"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM runs").fetchall() == [("running",)]
+    result = _run(probe)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "closed 1 run(s) left running by a process that is gone, as aborted: killed-run" in result.stderr
+    with sqlite3.connect(db) as conn:
+        statuses = dict(conn.execute("SELECT run_id, status FROM runs").fetchall())
+    assert statuses.pop("killed-run") == "aborted" and list(statuses.values()) == ["ok"]
