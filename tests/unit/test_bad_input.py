@@ -136,3 +136,12 @@ def test_triage_with_a_store_that_is_not_one_is_bad_input(tmp_path, monkeypatch,
     assert capsys.readouterr().err.strip().splitlines() == [
         f"error: {tmp_path}/evidence.sqlite: cannot use the evidence store (not an SQLite database: corrupt, or "
         "another kind of file)"]
+
+
+def test_triage_exits_2_for_a_policy_problem_like_validate(example, tmp_path, monkeypatch, capsys):
+    path = example / "group_vars" / "all.yml"
+    path.write_text(path.read_text().replace("Europe/Berlin", "Europe/Berlinn"))
+    monkeypatch.setenv("TRIPOD_DATA_DIR", str(tmp_path / "data"))
+    assert main(["triage", "-i", str(example)]) == 2
+    err = capsys.readouterr().err
+    assert "not triaged, fix the policy first:" in err and "'Europe/Berlinn' is not a known IANA timezone" in err

@@ -39,7 +39,8 @@ def add_parser(commands: Any) -> None:
         "open problem (host and check), updated while it lasts, resolved when the check passes again, held back in "
         "the host's maintenance window, with the priority and Service Desk tier its policy gives. Then deliver the "
         "ticket events to the sinks (JSON lines, webhook, email). Exit 0 when everything was delivered, 1 when "
-        "some events wait for a retry or hosts were skipped.",
+        "some events wait for a retry, 2 when hosts were skipped because their policy is invalid (bad input; the "
+        "other hosts are triaged).",
         epilog="`tripod triage serve` receives Alertmanager's webhooks; `tripod triage list` shows the tickets. "
         "docs/triage.md explains the rules and the sinks.",
     )
@@ -125,7 +126,7 @@ def ticket_table(tickets: list[Any], title: str) -> Table:
 
 @io_errors_are_bad_input
 def cmd_triage(args: argparse.Namespace) -> int:
-    from tripod.cli import EXIT_HOSTS_FAILED, EXIT_OK, console, errors
+    from tripod.cli import EXIT_BAD_INPUT, EXIT_HOSTS_FAILED, EXIT_OK, console, errors
     from tripod.models import utc_now
     from tripod.store import EvidenceStore, default_path
     from tripod.triage.delivery import deliver, follow_policy
@@ -153,7 +154,9 @@ def cmd_triage(args: argparse.Namespace) -> int:
             console.print(ticket_table(touched, "Tickets changed by this triage"))
         queued = any(status in ("pending", "sending", "failed") and n for (_, status), n in counts.items())
     console.print(f"Evidence: {default_path()}", soft_wrap=True)
-    return EXIT_HOSTS_FAILED if queued or table.problems else EXIT_OK
+    if table.problems:
+        return EXIT_BAD_INPUT  # as `tripod validate`: a policy problem is bad input
+    return EXIT_HOSTS_FAILED if queued else EXIT_OK
 
 
 def _listen_address(value: str) -> tuple[str, int]:
