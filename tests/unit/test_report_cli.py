@@ -199,8 +199,9 @@ def test_review_uses_the_tiers_policy_marks_and_sign_rewrites_the_file(tmp_path,
     assert main(["report", "--store", str(path), "--review", "--client", "ACME Ltd", "--half", "2026-H2",
                  "-i", str(inventory), "--format", "html,json", "--out", str(out)]) == 0
     review = json.loads((out / "acme-ltd-2026-H2-review.json").read_text())
-    assert {t["tier"] for t in review["tiers"]} == {"tier_scheduled_support", "tier_srp_server",
-                                                    "tier_srp_workstation"}
+    from tripod.policy.resolve import TIER_GROUPS
+
+    assert {t["tier"] for t in review["tiers"]} == set(TIER_GROUPS)  # the client's policy marks every tier
     assert "Awaiting engineer sign-off" in (out / "acme-ltd-2026-H2-review.html").read_text()
     notes = tmp_path / "notes.txt"
     notes.write_text("Checked with the client.\n")

@@ -136,3 +136,13 @@ def test_an_unknown_format_is_refused(report, tmp_path):
 
 def test_slug():
     assert slug("ACME Ltd.") == "acme-ltd" and slug("Müller & Söhne") == "m-ller-s-hne" and slug("!!!") == "client"
+
+
+def test_the_hosts_csv_names_the_fullest_real_filesystem(report, tmp_path):
+    changed = json.loads(json.dumps(report))
+    web = next(h for h in changed["hosts"] if h["host"] == "web01")
+    web["filesystems"].insert(0, {"mount": "/dev/shm", "fstype": "tmpfs", "device": "tmpfs", "used_percent": 99.0})
+    write_report(changed, tmp_path, ["csv"])
+    with (tmp_path / f"{slug('ACME Ltd')}-{fx.MONTH}-hosts.csv").open() as handle:
+        row = next(r for r in csv.DictReader(handle) if r["host"] == "web01")
+    assert row["fullest_mount"] == "/" and float(row["fullest_used_percent"]) == 60.0  # 60 GiB of 100 GiB

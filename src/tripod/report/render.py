@@ -23,6 +23,7 @@ from tripod.report.archive import dump
 from tripod.report.hosts import tier_label
 from tripod.report.period import parse_time
 from tripod.report.plain import count, expiry_phrase
+from tripod.report.sections import real_filesystems
 
 FORMATS: tuple[str, ...] = ("html", "pdf", "json", "csv")
 
@@ -213,7 +214,7 @@ FINDING_COLUMNS = ("host", "tier", "area", "check_id", "title", "severity", "sta
 def host_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
     for host in report["hosts"]:
         patching = host.get("patching") or {}
-        fullest = (host.get("filesystems") or [{}])[0]
+        fullest = (real_filesystems(host.get("filesystems") or []) or [{}])[0]  # never a tmpfs or proc
         life = host.get("lifecycle") or {}
         areas = host.get("areas") or {}
         yield {
