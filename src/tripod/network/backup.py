@@ -27,7 +27,8 @@ _SECRET = re.compile(
 #: Lines that change without a configuration change (timestamps, sizes): never drift.
 _VOLATILE = re.compile(r"^(?:! Last configuration change|! NVRAM config last updated|! No configuration change|"
                        r"Building configuration|Current configuration|ntp clock-period|# \w{3}/\d\d/\d{4}|"
-                       r"#config-version=|! Time:|! Command: show|# [a-z]{3}/\d{2}/\d{4} \d\d:\d\d:\d\d by)")
+                       r"#config-version=|! Time:|! Command: show|# [a-z]{3}/\d{2}/\d{4} \d\d:\d\d:\d\d by|"
+                       r"# \d{4}-\d\d-\d\d \d\d:\d\d:\d\d by RouterOS)")
 
 
 def mask_secrets(text: str) -> str:

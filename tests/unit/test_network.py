@@ -1,0 +1,159 @@
+"""Network devices: parsers on recorded outputs of every platform, secret masking, backups with
+history and drift, the golden baseline, the firmware table and the checks as findings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tripod.models import Finding
+from tripod.network.assess import assess
+from tripod.network.backup import MASK, normalize, store_backup
+from tripod.network.checks import config_findings, firmware_finding
+from tripod.network.parsers import PARSERS, DeviceVersion, parse_version
+from tripod.network.platforms import PLATFORMS, platform_of
+from tripod.policy.resolve import tier_policy
+
+SAMPLES = Path(__file__).parent / "network_samples"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def sample(name: str) -> str:
+    return (SAMPLES / name).read_text(encoding="utf-8")
+
+
+# What each recorded configuration holds, read off the sample files by hand.
+EXPECTED = {
+    "ios": dict(ntp_servers=["10.20.0.1", "10.20.0.3"], syslog_hosts=["10.20.0.50"], aaa=False,
+                plaintext_management=["telnet", "http"], snmp_communities=["public", "S3cr3tRW"],
+                password_encryption=False, banner=False, unused_interfaces=["GigabitEthernet0/2"]),
+    "eos": dict(ntp_servers=["10.20.0.1"], syslog_hosts=["10.20.0.50"], aaa=True, plaintext_management=[],
+                snmp_communities=["n0tPubl1c"], password_encryption=True, banner=True,
+                unused_interfaces=["Ethernet2"]),
+    "junos": dict(ntp_servers=["10.20.0.1"], syslog_hosts=["10.20.0.50"], aaa=True, plaintext_management=["telnet"],
+                  snmp_communities=["public"], password_encryption=True, banner=True, unused_interfaces=None),
+    "vyos": dict(ntp_servers=["10.20.0.1"], syslog_hosts=[], aaa=False, plaintext_management=[],
+                 snmp_communities=["vy0sRO"], password_encryption=False, banner=True, unused_interfaces=["eth1"]),
+    "fortios": dict(ntp_servers=["10.20.0.1"], syslog_hosts=["10.20.0.50"], aaa=True,
+                    plaintext_management=["telnet", "http"], snmp_communities=["private"], password_encryption=True,
+                    banner=True, unused_interfaces=None),
+    "routeros": dict(ntp_servers=["10.20.0.1", "10.20.0.3"], syslog_hosts=["10.20.0.50"], aaa=False,
+                     plaintext_management=["http"], snmp_communities=["public"], password_encryption=True,
+                     banner=False, unused_interfaces=None),
+    "frr": dict(ntp_servers=None, syslog_hosts=["the host's syslog (log syslog)"], aaa=None, plaintext_management=[],
+                snmp_communities=None, password_encryption=True, banner=False, unused_interfaces=None),
+}
+VERSIONS = {
+    "ios": DeviceVersion("15.2(7)E4", "WS-C2960X-48FPD-L"), "eos": DeviceVersion("4.28.3M", "DCS-7050SX3-48YC8"),
+    "junos": DeviceVersion("21.4R3-S5.4", "srx345"), "vyos": DeviceVersion("1.3.8", "VMware Virtual Platform"),
+    "fortios": DeviceVersion("7.2.5", "FortiGate-60F"), "routeros": DeviceVersion("7.12.1", "CCR2004-1G-12S+2XS"),
+    "frr": DeviceVersion("8.4.4", None),
+}
+# Secrets in the samples: none may survive in a backup.
+SECRETS = ["$1$mERr$hx5rVt7rPNoS4wqbXKX7m0", "$1$abcd$Yw9GZkq0d1o3f2Wq6Hnq01", "0822455D0A16", "S3cr3tRW", "070C285F4D06", "$6$Jk1oR3iM$Zx",
+           "$6$kZ1q$K4nh0Vqz", "$6$Xy$p9Q", "$9$abc", "Backup2026", "$6$QxPS.uk6mfo", "SH2Zb8tZxQ8PnTCYtFzAAAAAAAA=",
+           "kq0Mf1hT0vWQ==", "NotReallyInExport", "BgpS3cret", "n0tPubl1c", "vy0sRO"]
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_parser_reads_the_recorded_configuration(platform):
+    config = PARSERS[platform](sample(f"{platform}_running.txt"))
+    for key, value in EXPECTED[platform].items():
+        assert getattr(config, key) == value, key
+    for key, value in EXPECTED[platform].items():
+        assert (value is None) == (key in config.not_exposed), f"{key}: a field not exposed says why"
+    assert parse_version(platform, sample(f"{platform}_version.txt")) == VERSIONS[platform]
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_backups_mask_every_secret_and_keep_the_rest(platform):
+    text = sample(f"{platform}_running.txt")
+    masked = normalize(text)
+    leaked = [secret for secret in SECRETS if secret in masked]
+    assert leaked == []
+    hidden = [secret for secret in SECRETS if secret in text]
+    assert hidden and masked.count(MASK) >= len(hidden)
+    assert not any(line.startswith(("Building configuration", "! Last configuration change", "#config-version",
+                                    "# 2026-11-03")) for line in masked.splitlines())
+    # Every other line is kept as it was (SNMP communities are masked too, even a default one).
+    kept = [line for line in text.splitlines() if line.strip() and not any(s in line for s in SECRETS)
+            and "community" not in line
+            and not line.startswith(("Building", "Current configuration", "! Last", "! Command", "#config-version",
+                                          "# 2026"))]
+    assert [line for line in kept if line.rstrip() not in masked.splitlines()] == []
+
+
+def test_checks_of_a_cisco_switch_are_findings_of_the_one_result_model():
+    config = PARSERS["ios"](sample("ios_running.txt"))
+    findings = config_findings(config, list(tier_policy("tier_network")["network"]["checks"]))
+    statuses = {f["check_id"]: f["status"] for f in findings}
+    assert statuses == {"TRP-NET-010": "pass", "TRP-NET-011": "pass", "TRP-NET-012": "fail", "TRP-NET-013": "fail",
+                        "TRP-NET-014": "fail", "TRP-NET-015": "fail", "TRP-NET-016": "fail", "TRP-NET-017": "fail"}
+    for finding in findings:
+        Finding.from_dict(finding)
+    snmp = next(f for f in findings if f["check_id"] == "TRP-NET-014")
+    assert "public" in snmp["evidence"] and "S3cr3tRW" not in snmp["evidence"]
+    assert config_findings(config, ["banner"])[0]["check_id"] == "TRP-NET-016"
+
+
+def test_firmware_against_the_end_of_support_table():
+    fortigate = DeviceVersion("7.2.5", "FortiGate-60F")
+    assert firmware_finding("fortios", fortigate, date(2026, 12, 4), 180)["status"] == "pass"
+    warning = firmware_finding("fortios", fortigate, date(2027, 6, 1), 180)
+    assert (warning["status"], warning["severity"]) == ("fail", "medium") and "2027-09-30" in warning["evidence"]
+    expired = firmware_finding("fortios", fortigate, date(2027, 10, 1), 180)
+    assert (expired["status"], expired["severity"]) == ("fail", "high")
+    assert firmware_finding("fortios", DeviceVersion("5.6.14"), date(2026, 12, 4), 180)["status"] == "not_assessed"
+    assert firmware_finding("ios", DeviceVersion(None), date(2026, 12, 4), 180)["status"] == "not_assessed"
+    # The longest matching release wins: IOS 15.2 is not IOS 15.0.
+    assert "2026-10-31" in firmware_finding("ios", VERSIONS["ios"], date(2026, 1, 1), 0)["evidence"]
+
+
+def test_backup_history_drift_and_retention(tmp_path):
+    running = sample("ios_running.txt")
+    t = [datetime(2026, 12, day, 2, 0, tzinfo=timezone.utc) for day in (1, 2, 3, 4, 5)]
+    first = store_backup(tmp_path, "acme", "sw1", running, t[0], retention=2)
+    assert first.written and first.previous is None
+    # Only the volatile header changed: same configuration, no new file.
+    same = store_backup(tmp_path, "acme", "sw1", running.replace("09:12:44", "10:00:00"), t[1], retention=2)
+    assert not same.written and same.path == first.path
+    changed = store_backup(tmp_path, "acme", "sw1", running.replace("ntp server 10.20.0.3\n", "ntp server 10.20.0.9\n"),
+                           t[2], retention=2)
+    assert changed.written and changed.added == ["ntp server 10.20.0.9"] and changed.removed == ["ntp server 10.20.0.3"]
+    third = store_backup(tmp_path, "acme", "sw1", running + "banner motd ^Authorised^\n", t[3], retention=2)
+    assert third.pruned == [first.path] and not first.path.exists()
+    assert sorted(p.name for p in (tmp_path / "network" / "acme" / "sw1").iterdir()) == [
+        "20261203T020000Z.cfg", "20261204T020000Z.cfg"]
+    # Another client's device of the same name has its own history.
+    other = store_backup(tmp_path, "globex", "sw1", running, t[4], retention=2)
+    assert other.previous is None and other.path.parent == tmp_path / "network" / "globex" / "sw1"
+    with pytest.raises(ValueError):
+        store_backup(tmp_path, "../acme", "sw1", running, t[4], retention=2)
+
+
+def test_assess_drift_and_golden_baseline(tmp_path):
+    policy = dict(tier_policy("tier_network")["network"], golden_snippets=["ntp server 10.20.0.1", "service password-encryption"])
+    run = dict(host="sw1", client="acme", network_os="cisco.ios.ios", version=sample("ios_version.txt"),
+               policy=policy, base=tmp_path)
+    first = assess(running=sample("ios_running.txt"), now=datetime(2026, 12, 1, tzinfo=timezone.utc), **run)
+    by_id = {f["check_id"]: f for f in first["findings"]}
+    assert by_id["TRP-NET-001"]["status"] == "pass" and first["backup"]["sha256"] in by_id["TRP-NET-001"]["evidence"]
+    assert by_id["TRP-NET-002"]["status"] == "not_assessed"
+    assert by_id["TRP-NET-003"]["status"] == "fail" and by_id["TRP-NET-003"]["evidence"] == "missing: service password-encryption"
+    assert first["actions"][0]["kind"] == "config_backup" and first["actions"][0]["changed"] is True
+    second = assess(running=sample("ios_running.txt") + "service password-encryption\n",
+                    now=datetime(2026, 12, 2, tzinfo=timezone.utc), **run)
+    by_id = {f["check_id"]: f for f in second["findings"]}
+    assert by_id["TRP-NET-002"]["status"] == "fail" and "service password-encryption" in by_id["TRP-NET-002"]["evidence"]
+    assert by_id["TRP-NET-003"]["status"] == "pass"
+    with pytest.raises(ValueError, match="not a platform"):
+        assess(running="x", now=datetime(2026, 12, 2, tzinfo=timezone.utc), **dict(run, network_os="acme.os.os"))
+
+
+def test_the_role_reads_each_platform_with_the_commands_tripod_knows():
+    commands = yaml.safe_load((REPO / "roles/network/vars/main.yml").read_text())["network_platform_commands"]
+    assert commands == {name: {"config": p.config_command, "version": p.version_command} for name, p in PLATFORMS.items()}
+    assert platform_of("cisco.ios.ios") is PLATFORMS["ios"] and platform_of("tripod.maintenance.frr") is PLATFORMS["frr"]
