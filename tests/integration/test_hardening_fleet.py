@@ -9,7 +9,7 @@ and the network parameters are enforced too. The tests run in order on the same 
 2. with the host's policy saying `areas.hardening.mode: audit`, `tripod run harden` changes
    nothing; with `-e tripod_force_mode=enforce` it fixes them, prints the override and records it;
    the management user logs in over SSH afterwards (key only, as root logins and passwords are now
-   refused); the evidence holds every control, the waived one as `waived` with its reference, the
+   refused), and /etc/ssh/sshd_config shows the effective settings; the evidence holds every control, the waived one as `waived` with its reference, the
    expired one as `fail` plus TRP-WAIVER-001;
 3. no compiler or assembler was installed; after a day of the timers hardening added (their
    services started by hand, Debian's chkrootkit-daily included) no unit has failed
@@ -149,6 +149,11 @@ def test_enforce_fixes_them_and_the_management_user_still_logs_in(hardened_host)
     login = ssh("sudo", "-n", "/usr/sbin/sshd", "-T")
     assert login.returncode == 0, login.stderr
     assert "permitrootlogin no" in login.stdout and "passwordauthentication no" in login.stdout
+    # A scanner that reads only sshd_config sees the effective settings too (the drop-in decides)
+    shown = in_host("grep -E '^(PermitRootLogin|PermitEmptyPasswords|ClientAliveInterval) ' /etc/ssh/sshd_config")
+    assert sorted(shown.stdout.splitlines()) == ["ClientAliveInterval 300", "PermitEmptyPasswords no",
+                                                 "PermitRootLogin no"], shown.stdout
+    assert in_host("sshd -t").returncode == 0
     assert ssh("sudo", "-n", "nft", "list", "table", "inet", "tripod_filter").returncode == 0
     limits = ssh("grep '^Max core file size' /proc/self/limits").stdout.split()  # one remote shell command
     assert limits[4:6] == ["0", "0"], f"pam_limits applies to SSH sessions: {limits}"

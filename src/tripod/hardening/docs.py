@@ -51,9 +51,13 @@ tripod run harden -i clients/acme -e hardening_mode=audit --tags TRP-SSH-001   #
   *Scheduled Support* (50 % proactive, changes made by an engineer during a visit) audit by
   default (`mode: audit`); the engineer hardens with `tripod_force_mode=enforce`, which is
   recorded, or the client's policy switches the tier to `enforce`.
-- **One task per control.** Each remediation is a task (or block) named `ID | PATCH | title`,
+- **Few tasks per area.** Each remediation is a task (or block) named `ID | PATCH | title`,
   tagged with its id and `hardening_<group>`, and runs only when that control is failing and
-  enforced. `--tags TRP-SSH-001` runs one control; `--skip-tags TRP-SSH-006` skips one. The plan
+  enforced. The SSH settings and the kernel parameters are written in one task each, as dev-sec
+  does: `TRP-SSH-001..024 | PATCH | ...` merges the settings of every enforced SSH control into
+  Tripod's sshd file in one write checked by `sshd -t`, and `TRP-SYSCTL-001..021 | PATCH | ...`
+  loops over the enforced controls' parameters into Tripod's one sysctl file, each item labelled
+  with its control id. `--tags TRP-SSH-001` runs one control; `--skip-tags TRP-SSH-006` skips one. The plan
   of a tag-limited run holds only the controls its tags select (the others fail with `not
   enforced: its task is not selected by this run's --tags/--skip-tags`), so the evidence records
   only what ran.
@@ -75,9 +79,13 @@ tripod run harden -i clients/acme -e hardening_mode=audit --tags TRP-SSH-001   #
 ## No lockouts
 
 - SSH settings go to a drop-in (`/etc/ssh/sshd_config.d/00-tripod-hardening.conf`, read first)
-  where `sshd_config` includes `sshd_config.d`, otherwise into `sshd_config`. Each line is checked
-  with `sshd -t -f` before it replaces the file, and the whole configuration with `sshd -t`
-  before sshd is reloaded. sudo rules go to `/etc/sudoers.d/60-tripod-hardening`, checked with
+  where `sshd_config` includes `sshd_config.d`, otherwise into `sshd_config`. `/etc/ssh/sshd_config`
+  gets the same settings, and the effective values (`sshd -T`) of the passing SSH controls'
+  keywords, before any `Match` block, whenever a run enforces SSH settings: an auditor's scanner
+  that reads only that file sees the effective settings. sshd keeps the first value it reads, the
+  drop-in's, so both agree and the drop-in decides. Each file is checked with `sshd -t -f` before
+  it replaces the old one, both are in the rollback snapshot, and the whole configuration is
+  checked with `sshd -t` before sshd is reloaded. sudo rules go to `/etc/sudoers.d/60-tripod-hardening`, checked with
   `visudo -cf`; the firewall rules with `nft -c`.
 - Safeguards hold a control back, with the reason in its evidence, when enforcing it would cut the
   management connection: no `PermitRootLogin no` when Tripod logs in as root, no
