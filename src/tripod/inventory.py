@@ -17,6 +17,7 @@ import yaml
 from tripod.errors import InputError
 from tripod.policy import Problem, Resolution, resolve_host
 from tripod.policy.origin import ansible_origin
+from tripod.network.inventory import NETWORK_VARS, network_problems
 from tripod.policy.resolve import CLIENT_VAR, LAYERS
 
 
@@ -90,7 +91,7 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
         hosts = []
         for host in inventory.get_hosts():
             all_vars = variables.of(host)
-            wanted = {name: all_vars[name] for name in (*LAYERS, CLIENT_VAR) if name in all_vars}
+            wanted = {name: all_vars[name] for name in (*LAYERS, CLIENT_VAR, *NETWORK_VARS) if name in all_vars}
             origin = ansible_origin(host.name) or host.vars.get("inventory_file")
             hosts.append(InventoryHost(str(host.name), [str(g.name) for g in host.get_groups()], wanted,
                                        str(origin) if origin else None))
@@ -241,6 +242,7 @@ def validate_inventory(sources: list[str], limit: str | None = None, vault_passw
     base = inventory_directory(sources[0]) if sources else None
     notes: list[str] = []
     problems.extend(waiver_file_problems(resolutions, hosts, base, notes, check_hosts=limit is None))
+    problems.extend(network_problems(hosts, resolutions, notes))
     if warnings is not None:
         warnings.extend(notes)
     return resolutions, problems

@@ -30,7 +30,8 @@ def edit_yaml(path: Path, change) -> None:
 
 def test_example_inventory_is_valid(capsys):
     assert main(["validate", "-i", str(EXAMPLE)]) == 0
-    assert "12 host(s) valid (3 in tier_scheduled_support, 5 in tier_srp_server, 4 in tier_srp_workstation)" in capsys.readouterr().out
+    assert ("13 host(s) valid (1 in tier_network, 3 in tier_scheduled_support, 5 in tier_srp_server, 4 in "
+            "tier_srp_workstation)") in capsys.readouterr().out
 
 
 def test_example_inventory_with_its_vault_password(capsys):
@@ -74,7 +75,7 @@ def test_bad_timezone(example, capsys):
     path.write_text(path.read_text().replace("Europe/Berlin", "Europe/Berlinn"))
     assert main(["validate", "-i", str(example)]) == 2
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 12, "one line per host"
+    assert len(lines) == 13, "one line per host"
     assert f"{path}:7: host acme-app02.acme.example: tripod_client_policy.maintenance_window.timezone: "
     "'Europe/Berlinn' is not a known IANA timezone (for example Europe/Berlin or UTC)" in lines
 
