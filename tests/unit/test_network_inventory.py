@@ -84,3 +84,18 @@ def test_a_network_device_alert_goes_to_service_desk_tier_3():
     assert route("acme-db01", "acme", server.tier, server.policy).desk_tier == 2
     # The device's policy sets its priorities: a high problem on the core network is P1.
     assert route(SWITCH, "acme", device.tier, device.policy).priority("high") == "P1"
+
+
+def test_an_alert_carries_the_desk_tier_it_needs():
+    from tripod.triage.alertmanager import parse_payload
+    from tripod.triage.routes import load_routes
+
+    table = load_routes([str(EXAMPLE)])
+    def alert(host: str, **labels: str):
+        raw = {"status": "firing", "labels": {"alertname": "LinkDown", "host": host, **labels}, "annotations": {},
+               "startsAt": "2026-12-04T10:00:00Z"}
+        return parse_payload({"alerts": [raw]})[0]
+    assert table.for_alert(alert(SWITCH))[1].desk_tier == 3, "the switch's own policy: Tier 3"
+    assert table.for_alert(alert("acme-db01.acme.example"))[1].desk_tier == 2
+    assert table.for_alert(alert("acme-db01.acme.example", desk_tier="3"))[1].desk_tier == 3, "the alert asks for 3"
+    assert table.for_alert(alert("acme-db01.acme.example", desk_tier="9"))[1].desk_tier == 2, "not a desk tier"

@@ -42,7 +42,7 @@ class RouteTable:
         claimed = alert.labels.get("client", "")
         known = self.routes.get(host) if host else None
         if known is not None and claimed in ("", known.client):
-            return host, known  # type: ignore[return-value]
+            return host, desk_tier_of(alert, known)  # type: ignore[return-value]
         if host is None:
             reason = "the alert has no host or instance label"
         elif known is not None:
@@ -55,7 +55,14 @@ class RouteTable:
         tier = tier if tier in TIER_GROUPS else FALLBACK_TIER
         name = host or f"unknown:{alert.name}"
         routed = route(name, "", tier, tier_policy(tier))
-        return name, replace(routed, sinks=(self.unassigned,), window=None)
+        return name, desk_tier_of(alert, replace(routed, sinks=(self.unassigned,), window=None))
+
+
+def desk_tier_of(alert: Alert, routed: Route) -> Route:
+    """The route with the Service Desk tier the alert asks for (label `desk_tier`: 1, 2 or 3; a
+    network alert raised by a server's monitoring carries 3); without one, the host's policy decides."""
+    asked = alert.labels.get("desk_tier", "").strip()
+    return replace(routed, desk_tier=int(asked)) if asked in ("1", "2", "3") else routed
 
 
 def load_routes(inventory: list[str], limit: str | None = None, vault_password_file: str | None = None,
