@@ -28,6 +28,8 @@ import os
 import re
 import time
 
+from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_host import mtime
+
 # apt's URItoFileName quotes these characters (and control/non-ASCII ones) as %xx, then turns
 # every "/" into "_" (apt-pkg/contrib/strutl.cc).
 _APT_QUOTED = set('\\|{}[]<>"^~_=!@#$%^&*')
@@ -122,28 +124,21 @@ def apt_release_files(uri, suite, lists="/var/lib/apt/lists"):
     return [os.path.join(lists, prefix + name) for name in ("InRelease", "Release")]
 
 
-def _mtime(path):
-    try:
-        return os.stat(path).st_mtime if path else None
-    except OSError:
-        return None
-
-
 def _entry(name, uri, suite, path, now, checked=None):
-    mtime = _mtime(path)
-    if mtime is not None and checked is not None:
-        mtime = max(mtime, checked)
-    if mtime is None:
+    modified = mtime(path)
+    if modified is not None and checked is not None:
+        modified = max(modified, checked)
+    if modified is None:
         return {"name": name, "uri": uri, "suite": suite, "path": None, "updated": None, "age_hours": None}
     return {"name": name, "uri": uri, "suite": suite, "path": path,
-            "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(mtime)),
-            "age_hours": round(max(0.0, now - mtime) / 3600.0, 1)}
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(modified)),
+            "age_hours": round(max(0.0, now - modified) / 3600.0, 1)}
 
 
 def apt_lists(root="/etc/apt", lists="/var/lib/apt/lists", now=None):
     """One entry per configured apt source and suite (see the module docstring)."""
     now = time.time() if now is None else now
-    checked = _mtime(os.path.join(lists, "partial"))
+    checked = mtime(os.path.join(lists, "partial"))
     result = []
     for uri, suite in apt_sources(root):
         found = next((p for p in apt_release_files(uri, suite, lists) if os.path.exists(p)), None)

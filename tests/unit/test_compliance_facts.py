@@ -24,6 +24,12 @@ if str(REPO_ROOT / "collections") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "collections"))
 
 from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_eol  # noqa: E402
+from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_host  # noqa: E402
+from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_package_parsers  # noqa: E402
+from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_patch_probes  # noqa: E402
+from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_system_parsers  # noqa: E402
+from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_versions  # noqa: E402
+from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_x509  # noqa: E402
 from ansible_collections.tripod.maintenance.plugins.modules import compliance_facts as cf  # noqa: E402
 
 from tests.certificates import make_certificate  # noqa: E402
@@ -77,7 +83,7 @@ ESCAPED="say \\"hi\\""
 
 
 def test_os_release_debian():
-    osr = cf.parse_os_release(DEBIAN_OS_RELEASE)
+    osr = tripod_system_parsers.parse_os_release(DEBIAN_OS_RELEASE)
     assert osr["ID"] == "debian"
     assert osr["VERSION_ID"] == "12"
     assert osr["VERSION_CODENAME"] == "bookworm"
@@ -85,7 +91,7 @@ def test_os_release_debian():
 
 
 def test_os_release_quotes_comments_and_escapes():
-    osr = cf.parse_os_release(ROCKY_OS_RELEASE)
+    osr = tripod_system_parsers.parse_os_release(ROCKY_OS_RELEASE)
     assert osr["ID"] == "rocky"
     assert osr["VERSION_ID"] == "9.4"
     assert osr["PRETTY_NAME"] == "Rocky Linux 9.4 (Blue Onyx)"
@@ -94,7 +100,7 @@ def test_os_release_quotes_comments_and_escapes():
 
 
 def test_os_release_ubuntu_codename():
-    osr = cf.parse_os_release(UBUNTU_OS_RELEASE)
+    osr = tripod_system_parsers.parse_os_release(UBUNTU_OS_RELEASE)
     assert (osr["ID"], osr["VERSION_ID"], osr["UBUNTU_CODENAME"]) == ("ubuntu", "24.04", "noble")
 
 
@@ -112,10 +118,10 @@ Hugepagesize:       2048 kB
 
 
 def test_meminfo_parses_kb_to_bytes_and_plain_counts():
-    info = cf.parse_meminfo(MEMINFO)
+    info = tripod_system_parsers.parse_meminfo(MEMINFO)
     assert info["MemTotal"] == 24684092 * 1024
     assert info["HugePages_Total"] == 0
-    memory, swap = cf.memory_facts(info)
+    memory, swap = tripod_system_parsers.memory_facts(info)
     assert memory == {
         "total_bytes": 24684092 * 1024,
         "available_bytes": 23726300 * 1024,
@@ -127,8 +133,8 @@ def test_meminfo_parses_kb_to_bytes_and_plain_counts():
 
 
 def test_meminfo_without_memavailable_or_swap():
-    info = cf.parse_meminfo("MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 250 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n")
-    memory, swap = cf.memory_facts(info)
+    info = tripod_system_parsers.parse_meminfo("MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 250 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n")
+    memory, swap = tripod_system_parsers.memory_facts(info)
     assert memory["available_bytes"] == 400 * 1024
     assert memory["used_percent"] == 60.0
     assert swap == {"total_bytes": 0, "free_bytes": 0, "used_percent": 0.0}
@@ -205,7 +211,7 @@ UBUNTU_POLICY = """openssl:
 
 
 def test_apt_policy_candidates_and_sources():
-    policy = cf.parse_apt_policy(APT_POLICY)
+    policy = tripod_package_parsers.parse_apt_policy(APT_POLICY)
     assert policy["apt"] == {"installed": "2.6.1", "candidate": "2.6.2", "sources": ["bookworm-security/main"]}
     assert policy["adduser"]["sources"] == ["bookworm/main"]
     assert policy["bash"]["sources"] == ["bookworm/main", "bookworm-updates/main"]
@@ -213,7 +219,7 @@ def test_apt_policy_candidates_and_sources():
 
 
 def test_apt_pending_splits_security_and_other_and_marks_holds():
-    pending = cf.apt_pending(cf.parse_apt_policy(APT_POLICY), held=["tzdata"])
+    pending = tripod_package_parsers.apt_pending(tripod_package_parsers.parse_apt_policy(APT_POLICY), held=["tzdata"])
     by_name = {p["name"]: p for p in pending}
     # adduser and libc6 are current (libc6's installed version is newer than the security one);
     # localpkg has no candidate at all.
@@ -229,7 +235,7 @@ def test_apt_pending_splits_security_and_other_and_marks_holds():
 
 
 def test_apt_pending_ubuntu_security_pocket():
-    pending = cf.apt_pending(cf.parse_apt_policy(UBUNTU_POLICY))
+    pending = tripod_package_parsers.apt_pending(tripod_package_parsers.parse_apt_policy(UBUNTU_POLICY))
     assert len(pending) == 1
     assert pending[0]["security"] is True
     assert pending[0]["candidate"] == "3.0.2-0ubuntu1.18"
@@ -237,11 +243,11 @@ def test_apt_pending_ubuntu_security_pocket():
 
 
 def test_security_suite_names():
-    assert cf.is_security_suite(["bookworm-security/main"])
-    assert cf.is_security_suite(["noble-security/universe"])
-    assert cf.is_security_suite(["buster/updates/main"])  # Debian 10's security suite name
-    assert not cf.is_security_suite(["bookworm-updates/main", "bookworm/main"])
-    assert not cf.is_security_suite(["./"])
+    assert tripod_package_parsers.is_security_suite(["bookworm-security/main"])
+    assert tripod_package_parsers.is_security_suite(["noble-security/universe"])
+    assert tripod_package_parsers.is_security_suite(["buster/updates/main"])  # Debian 10's security suite name
+    assert not tripod_package_parsers.is_security_suite(["bookworm-updates/main", "bookworm/main"])
+    assert not tripod_package_parsers.is_security_suite(["./"])
 
 
 DPKG_STATUS = """Package: dpkg
@@ -276,11 +282,11 @@ Version: 5.2.15-2+b8"""
 
 
 def test_dpkg_status_installed_packages_holds_and_apt_names():
-    packages = cf.parse_dpkg_status(DPKG_STATUS)
+    packages = tripod_package_parsers.parse_dpkg_status(DPKG_STATUS)
     assert [p["name"] for p in packages] == ["dpkg", "tzdata", "libc6", "bash"]
-    assert cf.parse_dpkg_holds(DPKG_STATUS) == ["tzdata"]
-    assert cf.native_architecture(packages) == "amd64"
-    assert cf.apt_names(packages, "amd64") == ["dpkg", "tzdata", "libc6:i386", "bash"]
+    assert tripod_package_parsers.parse_dpkg_holds(DPKG_STATUS) == ["tzdata"]
+    assert tripod_package_parsers.native_architecture(packages) == "amd64"
+    assert tripod_package_parsers.apt_names(packages, "amd64") == ["dpkg", "tzdata", "libc6:i386", "bash"]
 
 
 def test_apt_cache_options_never_let_apt_rewrite_its_caches(tmp_path):
@@ -299,14 +305,14 @@ def test_apt_cache_options_never_let_apt_rewrite_its_caches(tmp_path):
     age(cache / "srcpkgcache.bin", 200)
     age(cache / "pkgcache.bin", 100)
     options = dict(cache_dir=str(cache), lists=str(lists), status=(str(status),), sources=(), sources_dir=str(tmp_path / "none"))
-    assert cf.apt_cache_options(**options) == []  # both caches current: use them
+    assert tripod_package_parsers.apt_cache_options(**options) == []  # both caches current: use them
     age(status, 50)  # dpkg ran after the cache was built (an upgrade): build pkgcache in memory
-    assert cf.apt_cache_options(**options) == ["-o", "Dir::Cache::pkgcache="]
+    assert tripod_package_parsers.apt_cache_options(**options) == ["-o", "Dir::Cache::pkgcache="]
     age(lists / "x_Packages", 10)  # new lists without a rebuilt cache: build everything in memory
-    assert cf.apt_cache_options(**options) == ["-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache="]
+    assert tripod_package_parsers.apt_cache_options(**options) == ["-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache="]
     (cache / "srcpkgcache.bin").unlink()
     (cache / "pkgcache.bin").unlink()
-    assert cf.apt_cache_options(**options) == ["-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache="]
+    assert tripod_package_parsers.apt_cache_options(**options) == ["-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache="]
 
 
 # --------------------------------------------------------------------------- last upgrade
@@ -338,8 +344,8 @@ End-Date: 2026-08-02  10:00:03
 
 def test_apt_history_newest_successful_upgrade(utc_local_time):
     # the failed run (Error:) and the install-only runs do not count
-    assert cf.parse_apt_history(APT_HISTORY) == epoch("2026-06-01 03:00:09")
-    assert cf.parse_apt_history("Start-Date: 2026-05-20  16:49:20\nInstall: x (1)\nEnd-Date: 2026-05-20  16:49:21\n") is None
+    assert tripod_package_parsers.parse_apt_history(APT_HISTORY) == epoch("2026-06-01 03:00:09")
+    assert tripod_package_parsers.parse_apt_history("Start-Date: 2026-05-20  16:49:20\nInstall: x (1)\nEnd-Date: 2026-05-20  16:49:21\n") is None
 
 
 def test_apt_history_is_local_time(monkeypatch):
@@ -347,7 +353,7 @@ def test_apt_history_is_local_time(monkeypatch):
     time.tzset()
     try:
         # 03:00:09 in Berlin in June (CEST, UTC+2) is 01:00:09 UTC
-        assert cf.iso_utc(cf.parse_apt_history(APT_HISTORY)) == "2026-06-01T01:00:09Z"
+        assert tripod_host.iso_utc(tripod_package_parsers.parse_apt_history(APT_HISTORY)) == "2026-06-01T01:00:09Z"
     finally:
         monkeypatch.undo()
         time.tzset()
@@ -360,8 +366,8 @@ def test_dpkg_log_newest_upgrade(utc_local_time):
         "2026-11-27 23:04:13 status installed passwd:amd64 1:4.13+dfsg1-1+deb12u2\n"
         "2026-11-28 08:00:00 install foo:amd64 <none> 1\n"
     )
-    assert cf.parse_dpkg_log(text) == epoch("2026-11-27 23:04:12")
-    assert cf.parse_dpkg_log("2026-11-27 23:04:10 install libnet1:amd64 <none> 1\n") is None
+    assert tripod_package_parsers.parse_dpkg_log(text) == epoch("2026-11-27 23:04:12")
+    assert tripod_package_parsers.parse_dpkg_log("2026-11-27 23:04:10 install libnet1:amd64 <none> 1\n") is None
 
 
 def test_dpkg_log_same_version_reunpacks_are_not_patches(utc_local_time):
@@ -371,9 +377,9 @@ def test_dpkg_log_same_version_reunpacks_are_not_patches(utc_local_time):
         "2026-11-27 23:04:11 upgrade libc6:amd64 2.36-9+deb12u13 2.36-9+deb12u13\n"
         "2026-11-27 23:04:12 upgrade base-files:amd64 12.4+deb12u13 12.4+deb12u13\n"
     )
-    assert cf.parse_dpkg_log(reunpacks) is None
+    assert tripod_package_parsers.parse_dpkg_log(reunpacks) is None
     patched = reunpacks + "2026-11-29 02:00:00 upgrade libssl3:amd64 3.0.17-1~deb12u2 3.0.17-1~deb12u3\n"
-    assert cf.parse_dpkg_log(patched) == epoch("2026-11-29 02:00:00")
+    assert tripod_package_parsers.parse_dpkg_log(patched) == epoch("2026-11-29 02:00:00")
 
 
 def test_dnf_rpm_log_newest_upgrade():
@@ -383,14 +389,14 @@ def test_dnf_rpm_log_newest_upgrade():
         "2026-04-02T12:00:00+0200 SUBDEBUG Upgrade: bash-5.1.8-9.el9.x86_64\n"
         "2026-05-01T09:00:00Z SUBDEBUG Installed: vim-enhanced-2:8.2.2637-20.el9.x86_64\n"
     )
-    assert cf.iso_utc(cf.parse_dnf_rpm_log(text)) == "2026-04-02T10:00:00Z"
+    assert tripod_host.iso_utc(tripod_package_parsers.parse_dnf_rpm_log(text)) == "2026-04-02T10:00:00Z"
 
 
 def test_rotated_logs_newest_first(tmp_path):
     base = tmp_path / "history.log"
     for name in ("history.log", "history.log.1", "history.log.2.gz", "history.log.10.gz", "history.log.old"):
         (tmp_path / name).write_text("")
-    assert [Path(p).name for p in cf.rotated_logs(str(base))] == [
+    assert [Path(p).name for p in tripod_host.rotated_logs(str(base))] == [
         "history.log", "history.log.1", "history.log.2.gz", "history.log.10.gz",
     ]
 
@@ -399,8 +405,8 @@ def test_last_upgrade_probe_reads_rotated_gzip_logs(tmp_path, monkeypatch, utc_l
     (tmp_path / "history.log").write_text("Start-Date: 2026-08-02  10:00:00\nInstall: curl (1)\nEnd-Date: 2026-08-02  10:00:03\n")
     with gzip.open(tmp_path / "history.log.1.gz", "wt") as handle:
         handle.write(APT_HISTORY)
-    real = cf.rotated_logs
-    monkeypatch.setattr(cf, "rotated_logs", lambda base: real(str(tmp_path / "history.log")))
+    real = tripod_host.rotated_logs
+    monkeypatch.setattr(tripod_patch_probes, "rotated_logs", lambda base: real(str(tmp_path / "history.log")))
     collector = cf.Collector({"probe_timeout": 5})
     collector.manager = "apt"
     assert collector.probe_last_upgrade() == {"patches": {"last_upgrade": "2026-06-01T03:00:09Z"}}
@@ -435,8 +441,8 @@ VERSION_PAIRS = [
 
 @pytest.mark.parametrize("a,b,expected", VERSION_PAIRS)
 def test_debian_version_compare(a, b, expected):
-    assert cf.compare_versions(a, b) == expected
-    assert cf.compare_versions(b, a) == -expected
+    assert tripod_versions.compare_versions(a, b) == expected
+    assert tripod_versions.compare_versions(b, a) == -expected
 
 
 @pytest.mark.skipif(shutil.which("dpkg") is None, reason="dpkg not installed")
@@ -447,22 +453,22 @@ def test_debian_version_compare_agrees_with_dpkg(a, b, expected):
 
 
 def test_kernel_flavours():
-    assert cf.kernel_flavour("6.1.0-27-amd64") == "amd64"
-    assert cf.kernel_flavour("6.1.0-27-cloud-amd64") == "cloud-amd64"
-    assert cf.kernel_flavour("5.15.0-91-generic") == "generic"
-    assert cf.kernel_flavour("6.8.0-1015-aws") == "aws"
-    assert cf.kernel_flavour("5.14.0-427.13.1.el9_4.x86_64") == ".x86_64"
-    assert cf.kernel_flavour("6.18.44-fc-v657") == "fc-v657"
+    assert tripod_versions.kernel_flavour("6.1.0-27-amd64") == "amd64"
+    assert tripod_versions.kernel_flavour("6.1.0-27-cloud-amd64") == "cloud-amd64"
+    assert tripod_versions.kernel_flavour("5.15.0-91-generic") == "generic"
+    assert tripod_versions.kernel_flavour("6.8.0-1015-aws") == "aws"
+    assert tripod_versions.kernel_flavour("5.14.0-427.13.1.el9_4.x86_64") == ".x86_64"
+    assert tripod_versions.kernel_flavour("6.18.44-fc-v657") == "fc-v657"
 
 
 def test_newest_kernel_same_flavour_only():
     installed = ["6.1.0-27-amd64", "6.1.0-28-amd64", "6.1.0-30-cloud-amd64"]
-    assert cf.newest_kernel("6.1.0-27-amd64", installed) == "6.1.0-28-amd64"
-    assert cf.newest_kernel("6.1.0-28-amd64", installed) is None
-    assert cf.newest_kernel("6.1.0-9-amd64", ["6.1.0-10-amd64"]) == "6.1.0-10-amd64"
+    assert tripod_versions.newest_kernel("6.1.0-27-amd64", installed) == "6.1.0-28-amd64"
+    assert tripod_versions.newest_kernel("6.1.0-28-amd64", installed) is None
+    assert tripod_versions.newest_kernel("6.1.0-9-amd64", ["6.1.0-10-amd64"]) == "6.1.0-10-amd64"
     rhel = ["5.14.0-427.13.1.el9_4.x86_64", "5.14.0-503.11.1.el9_5.x86_64"]
-    assert cf.newest_kernel("5.14.0-427.13.1.el9_4.x86_64", rhel) == "5.14.0-503.11.1.el9_5.x86_64"
-    assert cf.newest_kernel("6.18.44-fc-v657", []) is None
+    assert tripod_versions.newest_kernel("5.14.0-427.13.1.el9_4.x86_64", rhel) == "5.14.0-503.11.1.el9_5.x86_64"
+    assert tripod_versions.newest_kernel("6.18.44-fc-v657", []) is None
 
 
 def test_needrestart_batch_output():
@@ -476,7 +482,7 @@ def test_needrestart_batch_output():
         "NEEDRESTART-SVC: cron.service\n"
         "NEEDRESTART-SESS: root @ session #3\n"
     )
-    assert cf.parse_needrestart(text) == (3, 2, ["cron.service", "ssh.service"], "6.1.0-28-amd64")
+    assert tripod_package_parsers.parse_needrestart(text) == (3, 2, ["cron.service", "ssh.service"], "6.1.0-28-amd64")
 
 
 def test_finalize_reboot_merges_needrestart_without_duplicating_the_kernel_reason():
@@ -513,13 +519,13 @@ RLSA-2024:1234 Moderate/Sec.  glibc-2.34-100.el9_4.2.x86_64
 
 
 def test_dnf_check_update_and_updateinfo():
-    rows = cf.parse_dnf_check_update(DNF_CHECK_UPDATE)
+    rows = tripod_package_parsers.parse_dnf_check_update(DNF_CHECK_UPDATE)
     assert rows == [
         ("openssl-libs.x86_64", "1:3.0.7-27.el9_4", "baseos"),
         ("bash.x86_64", "5.1.8-9.el9", "baseos"),
         ("python3-a-very-long-package-name-that-wraps.noarch", "1.2.3-4.el9", "appstream"),
     ]
-    security = cf.parse_dnf_updateinfo(DNF_UPDATEINFO)
+    security = tripod_package_parsers.parse_dnf_updateinfo(DNF_UPDATEINFO)
     assert security == {"openssl-libs.x86_64": "Important", "glibc.x86_64": "Moderate"}
 
 
@@ -540,7 +546,7 @@ subsystem sftp /usr/lib/openssh/sftp-server
 
 
 def test_sshd_t_lowercases_keys_and_joins_repeats():
-    settings = cf.parse_sshd_t(SSHD_T)
+    settings = tripod_system_parsers.parse_sshd_t(SSHD_T)
     assert settings["permitrootlogin"] == "without-password"
     assert settings["passwordauthentication"] == "yes"
     assert settings["permitemptypasswords"] == "no"
@@ -564,8 +570,8 @@ def test_accounts_uid0_and_empty_passwords():
         "locked:!:19000:0:99999:7:::\n"
         "tripod:*:19000:0:99999:7:::\n"
     )
-    assert cf.parse_passwd_uid0(passwd) == ["toor"]
-    assert cf.parse_empty_passwords(shadow, passwd) == ["legacy", "toor"]
+    assert tripod_system_parsers.parse_passwd_uid0(passwd) == ["toor"]
+    assert tripod_system_parsers.parse_empty_passwords(shadow, passwd) == ["legacy", "toor"]
 
 
 def test_sudoers_follows_includes_like_sudo(tmp_path):
@@ -586,7 +592,7 @@ def test_sudoers_follows_includes_like_sudo(tmp_path):
     (sudoers_d / "ops").write_text("ops ALL=(root) /usr/bin/systemctl restart nginx, \\\n    NOPASSWD: /usr/bin/journalctl\n")
     (sudoers_d / "README.txt").write_text("ignored ALL=(ALL) NOPASSWD: ALL\n")  # contains a '.': sudo skips it
     (sudoers_d / "old~").write_text("ignored ALL=(ALL) NOPASSWD: ALL\n")  # ends in '~': sudo skips it
-    entries, unreadable = cf.sudoers_nopasswd(str(tmp_path / "sudoers"))
+    entries, unreadable = tripod_system_parsers.sudoers_nopasswd(str(tmp_path / "sudoers"))
     assert unreadable == []
     assert entries == [
         {"file": str(tmp_path / "sudoers"), "line": "#1001 ALL=(ALL) NOPASSWD: /usr/bin/apt-get"},
@@ -599,7 +605,7 @@ def test_sudoers_follows_includes_like_sudo(tmp_path):
 
 def test_sudoers_unreadable_include_is_reported(tmp_path):
     (tmp_path / "sudoers").write_text("@include " + str(tmp_path / "missing") + "\n")
-    entries, unreadable = cf.sudoers_nopasswd(str(tmp_path / "sudoers"))
+    entries, unreadable = tripod_system_parsers.sudoers_nopasswd(str(tmp_path / "sudoers"))
     assert entries == []
     assert len(unreadable) == 1 and unreadable[0].startswith(str(tmp_path / "missing"))
 
@@ -640,16 +646,16 @@ NFT_INPUT_RULES = """table inet filter {
 
 
 def test_nft_input_filtering():
-    assert cf.nft_input_filtering(NFT_PODMAN_HOST) is False
-    assert cf.nft_input_filtering("") is False
-    assert cf.nft_input_filtering(NFT_DEBIAN_DEFAULT_DROP) is True
-    assert cf.nft_input_filtering(NFT_INPUT_RULES) is True
+    assert tripod_system_parsers.nft_input_filtering(NFT_PODMAN_HOST) is False
+    assert tripod_system_parsers.nft_input_filtering("") is False
+    assert tripod_system_parsers.nft_input_filtering(NFT_DEBIAN_DEFAULT_DROP) is True
+    assert tripod_system_parsers.nft_input_filtering(NFT_INPUT_RULES) is True
 
 
 def test_iptables_input_filtering():
-    assert cf.iptables_input_filtering("-P INPUT ACCEPT\n") is False
-    assert cf.iptables_input_filtering("-P INPUT DROP\n") is True
-    assert cf.iptables_input_filtering("-P INPUT ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\n") is True
+    assert tripod_system_parsers.iptables_input_filtering("-P INPUT ACCEPT\n") is False
+    assert tripod_system_parsers.iptables_input_filtering("-P INPUT DROP\n") is True
+    assert tripod_system_parsers.iptables_input_filtering("-P INPUT ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\n") is True
 
 
 # --------------------------------------------------------------------------- services
@@ -682,22 +688,22 @@ UnitFileState=disabled
 
 
 def test_systemctl_show_blocks_map_to_the_names_given():
-    units = cf.parse_systemctl_show(SYSTEMCTL_SHOW, ["ssh", "cron", "apt-daily-upgrade.timer", "postgresql"])
-    assert cf.unit_facts(units["ssh"]) == {
+    units = tripod_system_parsers.parse_systemctl_show(SYSTEMCTL_SHOW, ["ssh", "cron", "apt-daily-upgrade.timer", "postgresql"])
+    assert tripod_system_parsers.unit_facts(units["ssh"]) == {
         "active": True, "enabled": True, "state": "active", "unit_file_state": "enabled", "found": True,
     }
-    assert cf.unit_facts(units["cron"]) == {
+    assert tripod_system_parsers.unit_facts(units["cron"]) == {
         "active": False, "enabled": None, "state": "inactive", "unit_file_state": None, "found": False,
     }
-    assert cf.unit_facts(units["postgresql"])["active"] is False
-    assert cf.unit_facts(units["postgresql"])["enabled"] is False
-    assert cf.unit_facts(units["postgresql"])["state"] == "failed"
+    assert tripod_system_parsers.unit_facts(units["postgresql"])["active"] is False
+    assert tripod_system_parsers.unit_facts(units["postgresql"])["enabled"] is False
+    assert tripod_system_parsers.unit_facts(units["postgresql"])["state"] == "failed"
 
 
 def test_failed_units():
     text = "postgresql@15-main.service loaded failed failed PostgreSQL Cluster 15-main\n\u25cf x.timer loaded failed failed X\n"
-    assert cf.parse_failed_units(text) == ["postgresql@15-main.service", "x.timer"]
-    assert cf.parse_failed_units("") == []
+    assert tripod_system_parsers.parse_failed_units(text) == ["postgresql@15-main.service", "x.timer"]
+    assert tripod_system_parsers.parse_failed_units("") == []
 
 
 # --------------------------------------------------------------------------- capacity
@@ -733,9 +739,9 @@ MOUNTINFO = r"""169 109 0:72 / / rw,relatime - overlay overlay rw,lowerdir=/var/
 
 
 def test_capacity_rule_selects_real_filesystems_once():
-    mounts = cf.parse_mountinfo(MOUNTINFO)
+    mounts = tripod_system_parsers.parse_mountinfo(MOUNTINFO)
     assert mounts[0] == {"mount": "/", "devno": "0:72", "options": "rw,relatime", "fstype": "overlay", "device": "overlay"}
-    selected = [m["mount"] for m in cf.select_filesystems(mounts)]
+    selected = [m["mount"] for m in tripod_system_parsers.select_filesystems(mounts)]
     assert selected == [
         "/", "/tmp", "/run", "/dev/shm", "/run/.containerenv", "/mnt/full", "/var/log/journal",
         "/srv/My Data", "/mnt/nfs",
@@ -751,21 +757,21 @@ def test_capacity_rule_over_mounted_mount_point_counts_once():
         "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
         "30 25 0:27 / /dev/shm rw,relatime - tmpfs tmpfs rw\n"
     )
-    selected = cf.select_filesystems(cf.parse_mountinfo(text))
+    selected = tripod_system_parsers.select_filesystems(tripod_system_parsers.parse_mountinfo(text))
     assert [(m["mount"], m["devno"]) for m in selected] == [("/", "254:0"), ("/dev/shm", "0:27")]
 
 
 def test_statvfs_facts_like_df():
     st = os.statvfs_result((4096, 4096, 1000, 100, 50, 500, 100, 100, 0, 255, 0))
     # f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_favail, f_flag, f_namemax, f_fsid
-    fs = cf.statvfs_facts({"mount": "/x", "device": "/dev/x", "fstype": "ext4"}, st)
+    fs = tripod_system_parsers.statvfs_facts({"mount": "/x", "device": "/dev/x", "fstype": "ext4"}, st)
     assert fs["size_bytes"] == 1000 * 4096
     assert fs["used_bytes"] == 900 * 4096
     assert fs["free_bytes"] == 50 * 4096
     assert fs["used_percent"] == round(100.0 * 900 / 950, 1)
     assert (fs["inodes_total"], fs["inodes_used"], fs["inodes_percent"]) == (500, 400, 80.0)
     st = os.statvfs_result((4096, 4096, 1000, 100, 50, 0, 0, 0, 0, 255, 0))
-    assert cf.statvfs_facts({"mount": "/b", "device": "d", "fstype": "btrfs"}, st)["inodes_total"] is None
+    assert tripod_system_parsers.statvfs_facts({"mount": "/b", "device": "d", "fstype": "btrfs"}, st)["inodes_total"] is None
 
 
 # --------------------------------------------------------------------------- certificates
@@ -777,14 +783,14 @@ needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="open
 @needs_openssl
 def test_expired_certificate_parsed_without_openssl(tmp_path):
     cert = make_certificate(tmp_path, "/C=DE/O=Tripod Test/CN=expired.example", "20200101000000Z", "20200201000000Z")
-    parsed = cf.parse_der_certificate(cf.first_certificate_der(cert.read_bytes(), str(cert)))
+    parsed = tripod_x509.parse_der_certificate(tripod_x509.first_certificate_der(cert.read_bytes(), str(cert)))
     assert parsed["not_after"] == epoch("2020-02-01 00:00:00")
     assert parsed["not_before"] == epoch("2020-01-01 00:00:00")
     assert parsed["subject"] == "C=DE, O=Tripod Test, CN=expired.example"
     # the pure-Python parse agrees with openssl
     out = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-subject", "-in", str(cert)],
                          check=True, capture_output=True, text=True).stdout
-    assert cf.parse_openssl_x509(out) == {"subject": parsed["subject"], "not_after": parsed["not_after"]}
+    assert tripod_x509.parse_openssl_x509(out) == {"subject": parsed["subject"], "not_after": parsed["not_after"]}
 
 
 @needs_openssl
@@ -792,7 +798,7 @@ def test_generalized_time_after_2049_and_der_files(tmp_path):
     cert = make_certificate(tmp_path, "/CN=far.example", "20240101000000Z", "20600101120000Z")
     der = tmp_path / "far.der"
     subprocess.run(["openssl", "x509", "-in", str(cert), "-outform", "DER", "-out", str(der)], check=True)
-    parsed = cf.parse_der_certificate(cf.first_certificate_der(der.read_bytes(), str(der)))
+    parsed = tripod_x509.parse_der_certificate(tripod_x509.first_certificate_der(der.read_bytes(), str(der)))
     assert parsed["not_after"] == epoch("2060-01-01 12:00:00")
     assert parsed["subject"] == "CN=far.example"
 
@@ -823,10 +829,10 @@ def test_certificate_probe_reports_days_left_and_errors(tmp_path):
 
 def test_der_parser_rejects_garbage():
     with pytest.raises(ValueError):
-        cf.parse_der_certificate(b"\x30\x82\xff\xff\x00")
+        tripod_x509.parse_der_certificate(b"\x30\x82\xff\xff\x00")
     with pytest.raises(ValueError):
-        cf.parse_der_certificate(b"\x04\x01\x00")
-    assert cf.first_certificate_der(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "k.pem") is None
+        tripod_x509.parse_der_certificate(b"\x04\x01\x00")
+    assert tripod_x509.first_certificate_der(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "k.pem") is None
 
 
 # --------------------------------------------------------------------------- world-writable, backups
@@ -871,7 +877,7 @@ def test_backup_markers(tmp_path):
     backups = {b["path"]: b for b in collector.probe_backups()["backups"]}
     assert backups[str(fresh)]["exists"] is True and backups[str(fresh)]["age_hours"] < 0.1
     assert backups[str(stale)]["age_hours"] == pytest.approx(72, abs=0.05)
-    assert backups[str(stale)]["modified"] == cf.iso_utc(three_days_ago)
+    assert backups[str(stale)]["modified"] == tripod_host.iso_utc(three_days_ago)
     assert backups[str(tmp_path / "none")] == {"path": str(tmp_path / "none"), "exists": False, "modified": None, "age_hours": None}
     assert backups[str(tmp_path / "dump-*.tar")]["age_hours"] == pytest.approx(5, abs=0.05)  # the newest match
 
@@ -919,14 +925,14 @@ def test_every_table_date_is_a_real_date():
 
 def test_run_cmd_time_bound():
     started = time.monotonic()
-    with pytest.raises(cf.ProbeError, match="timed out"):
-        cf.run_cmd(["sleep", "10"], timeout=0.5)
+    with pytest.raises(tripod_host.ProbeError, match="timed out"):
+        tripod_host.run_cmd(["sleep", "10"], timeout=0.5)
     assert time.monotonic() - started < 3
-    with pytest.raises(cf.ProbeError, match="command not found"):
-        cf.run_cmd(["tripod-no-such-command"], timeout=1)
-    with pytest.raises(cf.ProbeError, match="exited 3"):
-        cf.run_cmd(["sh", "-c", "echo boom >&2; exit 3"], timeout=5)
-    assert cf.run_cmd(["sh", "-c", "echo $LC_ALL"], timeout=5)[1].strip() == "C"
+    with pytest.raises(tripod_host.ProbeError, match="command not found"):
+        tripod_host.run_cmd(["tripod-no-such-command"], timeout=1)
+    with pytest.raises(tripod_host.ProbeError, match="exited 3"):
+        tripod_host.run_cmd(["sh", "-c", "echo boom >&2; exit 3"], timeout=5)
+    assert tripod_host.run_cmd(["sh", "-c", "echo $LC_ALL"], timeout=5)[1].strip() == "C"
 
 
 def test_a_stuck_probe_becomes_an_error_and_the_rest_still_return(monkeypatch):
@@ -970,9 +976,9 @@ def test_probe_selection():
 def test_unit_files_and_units_asked_for(tmp_path, monkeypatch):
     (tmp_path / "ssh.service").write_text("[Service]\n")
     (tmp_path / "chronyd.service").symlink_to(tmp_path / "chrony.service")  # an alias link, target missing
-    assert cf.unit_file_exists("ssh.service", dirs=(str(tmp_path), str(tmp_path / "none")))
-    assert cf.unit_file_exists("chronyd.service", dirs=(str(tmp_path),))
-    assert not cf.unit_file_exists("auditd.service", dirs=(str(tmp_path),))
+    assert tripod_host.unit_file_exists("ssh.service", dirs=(str(tmp_path), str(tmp_path / "none")))
+    assert tripod_host.unit_file_exists("chronyd.service", dirs=(str(tmp_path),))
+    assert not tripod_host.unit_file_exists("auditd.service", dirs=(str(tmp_path),))
 
     calls = []
 
