@@ -44,7 +44,7 @@ EXPECTED = {
                      plaintext_management=["http"], snmp_communities=["public"], password_encryption=True,
                      banner=False, unused_interfaces=None),
     "frr": dict(ntp_servers=None, syslog_hosts=["the host's syslog (log syslog)"], aaa=None, plaintext_management=[],
-                snmp_communities=None, password_encryption=True, banner=False, unused_interfaces=None),
+                snmp_communities=None, password_encryption=True, banner=None, unused_interfaces=None),
 }
 VERSIONS = {
     "ios": DeviceVersion("15.2(7)E4", "WS-C2960X-48FPD-L"), "eos": DeviceVersion("4.28.3M", "DCS-7050SX3-48YC8"),

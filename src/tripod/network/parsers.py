@@ -223,8 +223,8 @@ def parse_frr(text: str) -> DeviceConfig:
         syslog_hosts=["the host's syslog (log syslog)"] if _has(r"^log syslog", text) else [],
         plaintext_management=[],  # vtysh over SSH; the daemons' vty ports are set outside the running config
         password_encryption=_has(r"^service password-encryption", text) or not _has(r"^\s*(?:enable )?password ", text),
-        banner=_has(r"^banner motd", text),
         not_exposed={"ntp_servers": f"time sync: {host}", "aaa": f"logins (PAM): {host}",
+                     "banner": f"the login banner (sshd's Banner; vtysh's motd is not in the running config): {host}",
                      "snmp_communities": f"SNMP (snmpd via agentx): {host}",
                      "unused_interfaces": "FRRouting lists only the interfaces it configures"},
     )

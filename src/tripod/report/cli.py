@@ -30,6 +30,9 @@ def add_parser(commands: Any) -> None:
                         help="the month of the monthly report (UTC); `last`: the previous month (for timers)")
     report.add_argument("--review", action="store_true", help="write the engineer review instead (needs --half)")
     report.add_argument("--half", metavar="YYYY-H1|H2", help="the half year of the engineer review")
+    report.add_argument("--network", action="store_true",
+                        help="write the Network section: backup age, drift, failing checks and firmware support of "
+                        "each network device (docs/network.md); --month defaults to the current month")
     report.add_argument("--format", default=None, metavar="FORMATS",
                         help=f"comma-separated, any of {', '.join(FORMATS)} (default: the client's report.formats "
                         "policy, all of them unless set)")
@@ -157,6 +160,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from tripod.report.settings import load_settings
     from tripod.report.waivers import from_waivers_file
 
+    if args.network:
+        from tripod.network.report import cmd_network
+
+        return cmd_network(args)
     formats = _formats(args.format)
     if args.review:
         if not args.half or not args.client:

@@ -1,0 +1,125 @@
+"""The Network section: per device, the backup's age, drift, failing checks and firmware support.
+
+Every figure comes from the evidence store: the latest result of each TRP-NET check in the month.
+A device with no backup in the month, or a backup older than its policy's
+`network.backup_max_age_hours`, says so; it never shows as backed up.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from tripod.models import Finding
+
+PREFIX = "TRP-NET-"
+BACKUP, DRIFT, FIRMWARE = "TRP-NET-001", "TRP-NET-002", "TRP-NET-020"
+
+
+@dataclass
+class DeviceRow:
+    host: str
+    backup_at: str | None = None
+    backup_age_hours: float | None = None
+    backup_state: str = "no backup"  # current, stale, no backup, error
+    backup_evidence: str = ""
+    drift: str = "not assessed"
+    drift_evidence: str = ""
+    firmware: str = "not assessed"
+    firmware_evidence: str = ""
+    failing: list[dict[str, str]] = field(default_factory=list)
+
+
+def _hours(since: str, now: datetime) -> float:
+    moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
+    return round((now - moment).total_seconds() / 3600, 1)
+
+
+def device_rows(findings: list[Finding], now: datetime, max_age_hours: Mapping[str, int] | int) -> list[DeviceRow]:
+    """One row per device from its latest TRP-NET findings."""
+    rows: dict[str, DeviceRow] = {}
+    for finding in sorted(findings, key=lambda f: (str(f.host), f.check_id)):
+        if not finding.check_id.startswith(PREFIX):
+            continue
+        row = rows.setdefault(str(finding.host), DeviceRow(host=str(finding.host)))
+        if finding.check_id == BACKUP:
+            row.backup_evidence = finding.evidence
+            if finding.status == "pass" and finding.time:
+                limit = max_age_hours if isinstance(max_age_hours, int) else max_age_hours.get(row.host, 26)
+                row.backup_at, row.backup_age_hours = finding.time, _hours(finding.time, now)
+                row.backup_state = "current" if row.backup_age_hours <= limit else "stale"
+            else:
+                row.backup_state = "error"
+        elif finding.check_id == DRIFT:
+            row.drift = {"pass": "no change", "fail": "changed"}.get(finding.status, "not assessed")
+            row.drift_evidence = finding.evidence
+        elif finding.check_id == FIRMWARE:
+            row.firmware = {"pass": "supported", "fail": "unsupported or ending"}.get(finding.status, "not assessed")
+            row.firmware_evidence = finding.evidence
+        if finding.status in ("fail", "error") and finding.check_id != DRIFT:
+            row.failing.append({"check_id": finding.check_id, "title": finding.title, "severity": finding.severity,
+                                "evidence": finding.evidence})
+    return list(rows.values())
+
+
+def render_html(client: str, month: str, rows: list[DeviceRow]) -> str:
+    env = Environment(loader=PackageLoader("tripod.network", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    return env.get_template("network_section.html.j2").render(client=client, month=month, rows=rows)
+
+
+def render_csv(rows: list[DeviceRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["host", "backup_state", "backup_at", "backup_age_hours", "drift", "firmware", "failing_checks"])
+    for row in rows:
+        writer.writerow([row.host, row.backup_state, row.backup_at or "", "" if row.backup_age_hours is None else
+                         row.backup_age_hours, row.drift, row.firmware, " ".join(f["check_id"] for f in row.failing)])
+    return out.getvalue()
+
+
+def write_network_report(store: Any, client: str, month: str, out: Path, max_age_hours: Mapping[str, int] | int,
+                         now: datetime | None = None) -> list[Path]:
+    """Write network-<client>-<month>.{html,csv,json}; returns the paths."""
+    from tripod.atomic import atomic_write_text
+
+    findings = list(store.findings(client, month, latest_only=True))
+    rows = device_rows(findings, now or datetime.now(timezone.utc), max_age_hours)
+    stem = out / f"network-{client}-{month}"
+    paths = [atomic_write_text(stem.with_suffix(".html"), render_html(client, month, rows)),
+             atomic_write_text(stem.with_suffix(".csv"), render_csv(rows)),
+             atomic_write_text(stem.with_suffix(".json"), json.dumps(
+                 {"client": client, "month": month, "devices": [asdict(row) for row in rows]}, indent=2) + "\n")]
+    return paths
+
+
+def cmd_network(args: Any) -> int:
+    """`tripod report --network --client C [--month YYYY-MM] [-i INVENTORY]`."""
+    from tripod.cli import EXIT_OK, console
+    from tripod.errors import InputError
+    from tripod.policy.resolve import tier_policy
+    from tripod.report.cli import _clients, _open_store, _out_dir
+    from tripod.report.period import parse_month
+
+    month = parse_month(args.month) if args.month else datetime.now(timezone.utc).strftime("%Y-%m")
+    limits: dict[str, int] | int = int(tier_policy("tier_network")["network"]["backup_max_age_hours"])
+    if args.inventory:
+        from tripod.inventory import validate_inventory
+
+        resolutions, problems = validate_inventory(args.inventory, None, args.vault_password_file)
+        if problems:
+            raise InputError(str(problems[0]))
+        limits = {r.host: int(r.policy["network"]["backup_max_age_hours"]) for r in resolutions if r.policy}
+    _out_dir(args.out).mkdir(parents=True, exist_ok=True)
+    with _open_store(args.store) as store:
+        for client in _clients(store, args.client):
+            written = write_network_report(store, client, month, args.out, limits)
+            console.print(f"[bold]{client}[/]: network devices, {month}: " + ", ".join(str(p) for p in written),
+                          highlight=False)
+    return EXIT_OK
