@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 
 AREAS: tuple[str, ...] = ("patching", "hardening", "health", "housekeeping")
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+#: A severity's rank, least severe first (info 0 ... critical 4): the one severity order.
+SEVERITY_RANK: dict[str, int] = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 STATUSES: tuple[str, ...] = ("pass", "fail", "error", "not_applicable", "waived", "not_assessed")
 #: Statuses that count in the score's denominator (pass counts in the numerator too).
 SCORED_STATUSES: tuple[str, ...] = ("pass", "fail", "error")

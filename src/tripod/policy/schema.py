@@ -13,8 +13,9 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Union
 
+from tripod.models import SEVERITIES
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SEVERITIES = ("info", "low", "medium", "high", "critical")
 AREAS = ("health_check", "housekeeping", "patching", "hardening")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 

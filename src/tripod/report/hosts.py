@@ -19,7 +19,6 @@ WAIVER_META_CHECK = "TRP-WAIVER-001"
 PENDING_CHECK = "TRP-PATCH-001"
 #: Statuses that are shown with their reason (the finding's evidence), never counted as passes.
 REASONED_STATUSES = ("not_applicable", "waived", "not_assessed")
-SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
 
 def tier_label(tier: str | None) -> str:

@@ -16,7 +16,8 @@ from tripod.report import scoring
 from tripod.report.alerts import alerts_section
 from tripod.report.gather import EXPECTED_LOOKBACK_MONTHS, host_months
 from tripod.policy.resolve import TIER_GROUPS
-from tripod.report.hosts import PASSED_COLUMNS, SEVERITY_RANK, host_report, tier_label
+from tripod.models import SEVERITY_RANK
+from tripod.report.hosts import PASSED_COLUMNS, host_report, tier_label
 from tripod.report.plain import short_reason
 from tripod.report.settings import ReportSettings, default_settings
 from tripod.report.summary import ClientSummary

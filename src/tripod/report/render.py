@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from tripod.atomic import atomic_write, atomic_write_text
-from tripod.models import STATUSES
+from tripod.models import SEVERITY_RANK, STATUSES
 from tripod.report import charts
 from tripod.report.archive import dump
 from tripod.report.hosts import tier_label
@@ -184,12 +184,11 @@ ATTENTION_SHOWN = 25
 
 
 _STATUS_RANK = {"fail": 0, "error": 1}
-_SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 
 
 def _severity_first(row: dict[str, Any]) -> tuple[int, int, str, str]:
     """Failing results first, most severe first, grouped by area."""
-    return (_STATUS_RANK.get(row["effective_status"], 2), _SEVERITY_RANK.get(row["severity"], 5), row["area"],
+    return (_STATUS_RANK.get(row["effective_status"], 2), -SEVERITY_RANK.get(row["severity"], -1), row["area"],
             row["check_id"])
 
 

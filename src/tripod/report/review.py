@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tripod.models import format_time
-from tripod.report.hosts import SEVERITY_RANK, tier_label
+from tripod.models import SEVERITY_RANK
+from tripod.report.hosts import tier_label
 from tripod.report.monthly import build_monthly
 from tripod.report.period import half_period, parse_time
 from tripod.report.settings import default_settings

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from tripod.report import scoring
-from tripod.report.hosts import SEVERITY_RANK
+from tripod.models import SEVERITIES, SEVERITY_RANK
 
 #: Report-wide thresholds (the hosts' own policies are not in the evidence store; the checks'
 #: findings apply each host's policy, these only pick what the report lists).
@@ -177,7 +177,7 @@ class Hardening:
         }
 
 
-SEVERITIES_WORST_FIRST = tuple(sorted(SEVERITY_RANK, key=lambda name: -SEVERITY_RANK[name]))
+SEVERITIES_WORST_FIRST = tuple(reversed(SEVERITIES))
 
 
 class Health:

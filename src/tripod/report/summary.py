@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from tripod.report import plain
-from tripod.report.hosts import SEVERITY_RANK
+from tripod.models import SEVERITY_RANK
 from tripod.report.period import parse_date
 from tripod.report.sections import filesystem_key, real_filesystems
 
