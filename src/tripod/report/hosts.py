@@ -17,8 +17,6 @@ from tripod.report.waivers import WaiverBook
 WAIVER_META_CHECK = "TRP-WAIVER-001"
 #: The check that judges pending security updates (its `not_assessed` covers stale package lists).
 PENDING_CHECK = "TRP-PATCH-001"
-#: Statuses that are shown with their reason (the finding's evidence), never counted as passes.
-REASONED_STATUSES = ("not_applicable", "waived", "not_assessed")
 
 
 def tier_label(tier: str | None) -> str:

@@ -56,10 +56,6 @@ class DeliveryReport:
     failed: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
 
-    @property
-    def complete(self) -> bool:
-        return not self.retrying and not self.failed
-
 
 def follow_policy(tickets: TicketStore, routes: Mapping[str, Route]) -> int:
     """Point queued events at their host's current sink settings (a fixed webhook URL, a new
