@@ -12,6 +12,7 @@ import csv
 import hashlib
 import re
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -57,6 +58,10 @@ def router(fleet_images: dict[str, str], tmp_path_factory: pytest.TempPathFactor
         key = fleet_lib.ssh_key()
         fleet_lib.podman("exec", "--interactive", NAME, "sh", "-c", script,
                          input_text=key.with_suffix(".pub").read_text())
+        # Wait until every FRR daemon answers vtysh (right after start, one may not yet).
+        deadline = time.monotonic() + 60
+        while "failed!" in device("vtysh", "-c", "show running-config") and time.monotonic() < deadline:
+            time.sleep(1)
         inventory = work / "hosts.yml"
         inventory.write_text(yaml.safe_dump({"all": {"vars": {"tripod_client": CLIENT}, "children": {
             "tier_network": {"hosts": {NAME: None}},

@@ -157,3 +157,13 @@ def test_the_role_reads_each_platform_with_the_commands_tripod_knows():
     commands = yaml.safe_load((REPO / "roles/network/vars/main.yml").read_text())["network_platform_commands"]
     assert commands == {name: {"config": p.config_command, "version": p.version_command} for name, p in PLATFORMS.items()}
     assert platform_of("cisco.ios.ios") is PLATFORMS["ios"] and platform_of("tripod.maintenance.frr") is PLATFORMS["frr"]
+
+
+def test_an_incomplete_frr_configuration_is_never_a_backup(tmp_path):
+    policy = tier_policy("tier_network")["network"]
+    running = sample("frr_running.txt").replace("frr version", "Warning: connecting to staticd...failed!\nfrr version")
+    result = assess(host="rr1", client="acme", network_os="tripod.maintenance.frr", running=running, version="",
+                    policy=policy, base=tmp_path, now=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    assert result["backup"] is None and not (tmp_path / "network").exists()
+    assert [f["status"] for f in result["findings"] if f["check_id"] == "TRP-NET-001"] == ["error"]
+    assert {f["status"] for f in result["findings"] if f["check_id"] != "TRP-NET-001"} == {"not_assessed"}

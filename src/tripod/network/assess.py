@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
@@ -18,6 +19,8 @@ DRIFT = Check("drift", "TRP-NET-002", "health", "No unexpected configuration cha
 GOLDEN = Check("golden", "TRP-NET-003", "hardening", "Golden baseline configuration present", "medium",
                "Apply the missing baseline lines (policy network.golden_snippets).")
 SHOWN_LINES = 5
+#: Output that says the configuration shown is incomplete (a daemon down): never kept as a backup.
+INCOMPLETE = {"frr": re.compile(r"^Warning: connecting to \S+\.\.\.failed!", re.MULTILINE)}
 
 
 def _finding(check: Check, status: str, evidence: str) -> dict[str, Any]:
@@ -43,6 +46,13 @@ def assess(*, host: str, client: str, network_os: str, running: str, version: st
     if not running.strip():
         findings.append(_finding(BACKUP, "error", "the device returned an empty running configuration"))
         findings.extend(config_findings(None, wanted, "the running configuration was empty"))
+        return {"findings": findings, "actions": actions, "backup": None}
+
+    incomplete = INCOMPLETE.get(platform.name)
+    broken = incomplete.search(running) if incomplete else None
+    if broken:
+        findings.append(_finding(BACKUP, "error", f"incomplete configuration, not kept: {broken.group(0)}"))
+        findings.extend(config_findings(None, wanted, "the running configuration was incomplete"))
         return {"findings": findings, "actions": actions, "backup": None}
 
     result = store_backup(base, client, host, running, now, int(policy["backup_retention"]))
