@@ -21,9 +21,9 @@ from tripod.network.inventory import NETWORK_VARS, network_problems
 from tripod.policy.resolve import CLIENT_VAR, LAYERS
 
 
-#: Waivers files (`waivers.yml`, `acme-waivers.yaml`) sit in the inventory directory but are not
-#: inventory: Ansible must not parse them as inventory sources.
-WAIVERS_FILE_PATTERN = r"waivers\.ya?ml$"
+#: Waivers files (`waivers.yml`, `acme-waivers.yaml`) and the asset file (`assets.yml`, `assets.csv`,
+#: docs/lifecycle.md) sit in the inventory directory but are not inventory: Ansible must not parse them.
+WAIVERS_FILE_PATTERN = r"(?:waivers\.ya?ml|assets\.(?:ya?ml|csv))$"
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _skip_waivers_files() -> None:
     """Ansible compiles its ignore patterns when first imported: add ours if that was before our setting."""
     from ansible.inventory import manager
 
-    if not manager.IGNORED.search(b"waivers.yml"):
+    if not (manager.IGNORED.search(b"waivers.yml") and manager.IGNORED.search(b"assets.csv")):
         manager.IGNORED = re.compile(manager.IGNORED.pattern + b"|" + WAIVERS_FILE_PATTERN.encode())
 
 
@@ -243,6 +243,10 @@ def validate_inventory(sources: list[str], limit: str | None = None, vault_passw
     notes: list[str] = []
     problems.extend(waiver_file_problems(resolutions, hosts, base, notes, check_hosts=limit is None))
     problems.extend(network_problems(hosts, resolutions, notes))
+    from tripod.lifecycle.assets import asset_file_problems
+
+    if limit is None:  # the asset file names every host; a --limit run checks it on the next full validate
+        problems.extend(asset_file_problems(base, [host.name for host in hosts]))
     if warnings is not None:
         warnings.extend(notes)
     return resolutions, problems

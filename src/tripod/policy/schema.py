@@ -319,6 +319,15 @@ SCHEMA: Schema = {
                                "metrics (docs/monitoring.md)"),
     },
     "network": _NETWORK,
+    "lifecycle": {
+        "replace_after_years": Field(int, "replace hardware this many years after purchase (else the BIOS date); "
+                                          "docs/lifecycle.md", minimum=1, maximum=30),
+        "warranty_required": Field(bool, "production hardware must be under warranty: its end is on the roadmap"),
+        "replacement_cost": Field((int, float), "estimated cost of a replacement when the asset file has none",
+                                  minimum=0),
+        "os_upgrade_cost": Field((int, float), "estimated cost of an operating system upgrade before its end of life",
+                                 minimum=0),
+    },
 }
 
 

@@ -30,6 +30,10 @@ def add_parser(commands: Any) -> None:
                         help="the month of the monthly report (UTC); `last`: the previous month (for timers)")
     report.add_argument("--review", action="store_true", help="write the engineer review instead (needs --half)")
     report.add_argument("--half", metavar="YYYY-H1|H2", help="the half year of the engineer review")
+    report.add_argument("--roadmap", action="store_true",
+                        help="write the quarterly technology roadmap and budget of --client from -i INVENTORY (its "
+                        "asset file and lifecycle policy) and the store's facts (docs/lifecycle.md)")
+    report.add_argument("--years", type=int, default=3, metavar="N", help="years the roadmap covers (default: 3)")
     report.add_argument("--network", action="store_true",
                         help="write the Network section: backup age, drift, failing checks and firmware support of "
                         "each network device (docs/network.md); --month defaults to the current month")
@@ -160,6 +164,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from tripod.report.settings import load_settings
     from tripod.report.waivers import from_waivers_file
 
+    if args.roadmap:
+        from tripod.lifecycle.cli import cmd_roadmap
+
+        return cmd_roadmap(args)
     if args.network:
         from tripod.network.report import cmd_network
 

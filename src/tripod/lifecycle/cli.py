@@ -1,0 +1,69 @@
+"""`tripod report --roadmap --client C -i INVENTORY [--years 3]`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tripod.errors import InputError
+from tripod.lifecycle.assets import find_asset_file, load_assets
+from tripod.lifecycle.register import Asset, asset_of
+from tripod.lifecycle.roadmap import Roadmap, build_roadmap
+
+
+def plan(inventory: list[str], client: str, years: int, today: date, store: Any | None,
+         vault_password_file: str | None = None) -> tuple[Roadmap, list[Asset]]:
+    """The client's asset register and roadmap from the inventory (hosts, tiers, policies, asset
+    file) and, when a store is given, each host's latest facts."""
+    from tripod.hardening.host import inventory_directory
+    from tripod.inventory import validate_inventory
+    from tripod.network.inventory import GROUP
+
+    resolutions, problems = validate_inventory(inventory, None, vault_password_file)
+    if problems:
+        raise InputError(str(problems[0]))
+    mine = [r for r in resolutions if r.client == client]
+    if not mine:
+        clients = sorted({str(r.client) for r in resolutions})
+        raise InputError(f"--client '{client}': no host of the inventory has it (clients: {', '.join(clients)})")
+    base = Path(inventory_directory(inventory[0]))
+    asset_file = find_asset_file(base)
+    records = load_assets(asset_file, [r.host for r in resolutions]) if asset_file else {}
+    facts: dict[str, tuple[dict[str, Any], str]] = {}
+    if store is not None:
+        facts = {snap.host: (snap.facts, snap.collected_at) for snap in store.latest_facts(client)}
+    from tripod.inventory import load_hosts
+
+    groups = {host.name: host.groups for host in load_hosts(inventory, None, vault_password_file)}
+    assets = []
+    for resolution in mine:
+        known, at = facts.get(resolution.host, (None, None))
+        assets.append(asset_of(resolution.host, str(resolution.tier), known, records.get(resolution.host), at,
+                               network=GROUP in groups.get(resolution.host, [])))
+    policies = {r.host: r.policy for r in mine if r.policy}
+    return build_roadmap(client, assets, policies, today, years), assets
+
+
+def cmd_roadmap(args: Any) -> int:
+    from tripod.cli import EXIT_OK, console
+    from tripod.lifecycle.render import write_roadmap
+    from tripod.report.cli import _open_store, _out_dir
+    from tripod.store import default_path
+
+    if not args.inventory or not args.client:
+        raise InputError("--roadmap: needs --client NAME and -i INVENTORY (its asset file and lifecycle policy)")
+    if not 1 <= args.years <= 10:
+        raise InputError(f"--years: {args.years} must be between 1 and 10")
+    today = date.today()
+    store_path = args.store or default_path()
+    store = _open_store(store_path) if Path(store_path).is_file() else None
+    try:
+        roadmap, assets = plan(args.inventory, args.client, args.years, today, store, args.vault_password_file)
+    finally:
+        if store is not None:
+            store.close()
+    written = write_roadmap(roadmap, assets, today, _out_dir(args.out))
+    console.print(f"[bold]{args.client}[/]: roadmap {roadmap.quarters[0]}..{roadmap.quarters[-1]}, total "
+                  f"{roadmap.total():.2f}: " + ", ".join(str(p) for p in written), highlight=False)
+    return EXIT_OK
