@@ -101,3 +101,17 @@ def test_a_bad_asset_file_is_one_line_naming_the_file_and_key(tmp_path: Path, ca
     lines = [line for line in (out.out + out.err).splitlines() if "assets.yml" in line]
     assert len(lines) == 1 and lines[0].startswith(f"{example}/assets.yml: host ") and message.split(": ", 1)[1] in lines[0]
     assert main(["report", "--roadmap", "--client", CLIENT, "-i", str(example), "--out", str(tmp_path / "r")]) == 2
+
+
+def test_an_asset_csv_file(tmp_path: Path) -> None:
+    from tripod.errors import InputError
+    from tripod.lifecycle.assets import load_assets
+
+    path = tmp_path / "assets.csv"
+    path.write_text("host,purchase_date,warranty_end,cost,owner,location\n"
+                    "db1,2021-03-15,2026-03-14,7200,Ops,Rack 4\nws1,2024-01-02,,,,\n")
+    records = load_assets(path, ["db1", "ws1"])
+    assert records["db1"] == AssetRecord(date(2021, 3, 15), date(2026, 3, 14), 7200.0, "Ops", "Rack 4")
+    assert records["ws1"] == AssetRecord(date(2024, 1, 2))
+    with pytest.raises(InputError, match=r"assets\.csv: db1: not a host of the inventory"):
+        load_assets(path, ["ws1"])

@@ -167,3 +167,21 @@ def test_an_incomplete_frr_configuration_is_never_a_backup(tmp_path):
     assert result["backup"] is None and not (tmp_path / "network").exists()
     assert [f["status"] for f in result["findings"] if f["check_id"] == "TRP-NET-001"] == ["error"]
     assert {f["status"] for f in result["findings"] if f["check_id"] != "TRP-NET-001"} == {"not_assessed"}
+
+
+def test_report_rows_say_stale_and_failed_backups():
+    from tripod.network.report import device_rows, render_csv
+
+    def finding(host, check_id, status, time="2026-12-01T00:00:00Z", evidence="e"):
+        return Finding.from_dict({"area": "health", "check_id": check_id, "title": "t", "severity": "high",
+                                  "status": status, "evidence": evidence, "host": host, "time": time})
+
+    now = datetime(2026, 12, 3, tzinfo=timezone.utc)  # 48 h after the backups
+    rows = device_rows([finding("sw1", "TRP-NET-001", "pass"), finding("sw2", "TRP-NET-001", "pass"),
+                        finding("sw3", "TRP-NET-001", "error"), finding("sw3", "TRP-NET-015", "fail"),
+                        finding("sw1", "TRP-SSH-001", "fail")], now, {"sw1": 26, "sw2": 96})
+    states = {row.host: (row.backup_state, row.backup_age_hours) for row in rows}
+    assert states == {"sw1": ("stale", 48.0), "sw2": ("current", 48.0), "sw3": ("error", None)}
+    assert [f["check_id"] for f in rows[2].failing] == ["TRP-NET-001", "TRP-NET-015"]
+    assert rows[0].failing == [], "only network checks"
+    assert render_csv(rows).splitlines()[3] == "sw3,error,,,not assessed,not assessed,TRP-NET-001 TRP-NET-015"
