@@ -42,7 +42,7 @@ class ActionModule(ControllerAction):
         try:
             assessed = assess(host=context["host"], client=context["client"], network_os=str(network_os),
                               running=args["running_config"], version=args["version"], policy=policy["network"],
-                              base=data_dir(), now=datetime.now(timezone.utc))
+                              base=data_dir(), now=datetime.now(timezone.utc), check_mode=bool(self._task.check_mode))
         except (ValueError, OSError) as exc:
             raise AnsibleActionFail(str(exc)) from None
         try:
@@ -50,7 +50,8 @@ class ActionModule(ControllerAction):
             actions = [Action.from_dict(a).with_context(**context).to_dict() for a in assessed["actions"]]
         except ValidationError as exc:
             raise AnsibleActionFail(f"invalid network evidence: {exc}") from None
-        written = bool(assessed["backup"] and assessed["backup"]["written"])
+        # A new configuration version is the change (in check mode: the change that would be made).
+        written = bool(assessed["backup"] and assessed["backup"]["changes"])
         result.update(changed=written, tripod_findings=findings, tripod_actions=actions, backup=assessed["backup"],
                       failing=[f["check_id"] for f in findings if f["status"] in ("fail", "error")])
         return result

@@ -76,8 +76,8 @@ def router(fleet_images: dict[str, str], tmp_path_factory: pytest.TempPathFactor
         own.down()
 
 
-def run_network(router: dict[str, Any]) -> str:
-    result = tripod("run", "network", "-i", str(router["inventory"]), data_dir=router["data"])
+def run_network(router: dict[str, Any], *options: str) -> str:
+    result = tripod("run", "network", "-i", str(router["inventory"]), *options, data_dir=router["data"])
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr
 
@@ -125,6 +125,10 @@ def test_frr_backup_idempotence_drift_checks_and_report(router: dict[str, Any]) 
     # 3. A real configuration change on the device, with a secret in it.
     device("vtysh", "-c", "configure terminal", "-c", f"password {SECRET}", "-c", "end")
     assert f"password {SECRET}" in running_config()
+    # A dry run sees the drift and writes no backup.
+    run_network(router, "--check")
+    assert backups(router) == [first]
+    assert latest(router, "TRP-NET-002")[0] == "fail"
     output = run_network(router)
     assert changed(output) == 1
     old, new = backups(router)

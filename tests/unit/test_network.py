@@ -185,3 +185,18 @@ def test_report_rows_say_stale_and_failed_backups():
     assert [f["check_id"] for f in rows[2].failing] == ["TRP-NET-001", "TRP-NET-015"]
     assert rows[0].failing == [], "only network checks"
     assert render_csv(rows).splitlines()[3] == "sw3,error,,,not assessed,not assessed,TRP-NET-001 TRP-NET-015"
+
+
+def test_check_mode_compares_but_writes_nothing(tmp_path):
+    policy = tier_policy("tier_network")["network"]
+    run = dict(host="sw1", client="acme", network_os="cisco.ios.ios", version="", policy=policy, base=tmp_path)
+    dry = assess(running=sample("ios_running.txt"), now=datetime(2026, 12, 1, tzinfo=timezone.utc), check_mode=True,
+                 **run)
+    assert not (tmp_path / "network").exists()
+    assert dry["backup"]["changes"] and not dry["backup"]["written"] and dry["actions"][0]["changed"] is False
+    assert [f["status"] for f in dry["findings"] if f["check_id"] == "TRP-NET-001"] == ["not_assessed"]
+    assess(running=sample("ios_running.txt"), now=datetime(2026, 12, 1, tzinfo=timezone.utc), **run)
+    same = assess(running=sample("ios_running.txt"), now=datetime(2026, 12, 2, tzinfo=timezone.utc), check_mode=True,
+                  **run)
+    assert not same["backup"]["changes"] and len(list((tmp_path / "network" / "acme" / "sw1").iterdir())) == 1
+    assert [f["status"] for f in same["findings"] if f["check_id"] in ("TRP-NET-001", "TRP-NET-002")] == ["pass", "pass"]

@@ -35,8 +35,9 @@ def _lines(kind: str, lines: list[str]) -> str:
 
 
 def assess(*, host: str, client: str, network_os: str, running: str, version: str, policy: Mapping[str, Any],
-           base: Path, now: datetime) -> dict[str, Any]:
-    """Findings and actions of one device; the backup is written under `base` (the data dir)."""
+           base: Path, now: datetime, check_mode: bool = False) -> dict[str, Any]:
+    """Findings and actions of one device; the backup is written under `base` (the data dir),
+    except in check mode (the action then says it would be written, and `changed` is false)."""
     platform = platform_of(network_os)
     if platform is None:
         raise ValueError(f"ansible_network_os '{network_os}' is not a platform Tripod supports")
@@ -55,12 +56,17 @@ def assess(*, host: str, client: str, network_os: str, running: str, version: st
         findings.extend(config_findings(None, wanted, "the running configuration was incomplete"))
         return {"findings": findings, "actions": actions, "backup": None}
 
-    result = store_backup(base, client, host, running, now, int(policy["backup_retention"]))
+    result = store_backup(base, client, host, running, now, int(policy["backup_retention"]), dry_run=check_mode)
     relative = result.path.relative_to(base).as_posix()
-    findings.append(_finding(BACKUP, "pass", f"{relative} sha256:{result.sha256}"))
-    actions.append({"area": "health", "kind": "config_backup", "changed": result.written,
-                    "detail": (f"running configuration saved to {relative} (sha256:{result.sha256})" if result.written
-                               else f"running configuration unchanged since {relative} (sha256:{result.sha256})")})
+    saved = "would be saved (check mode)" if check_mode else "saved"
+    if check_mode and result.written:
+        findings.append(_finding(BACKUP, "not_assessed", f"check mode: not saved (sha256:{result.sha256})"))
+    else:
+        findings.append(_finding(BACKUP, "pass", f"{relative} sha256:{result.sha256}"))
+    actions.append({"area": "health", "kind": "config_backup", "changed": result.written and not check_mode,
+                    "detail": (f"running configuration {saved} to {relative} (sha256:{result.sha256})"
+                               if result.written else
+                               f"running configuration unchanged since {relative} (sha256:{result.sha256})")})
     if result.pruned:
         actions.append({"area": "health", "kind": "config_backup_pruned", "changed": True,
                         "detail": f"{len(result.pruned)} old backup(s) removed (retention "
@@ -92,7 +98,8 @@ def assess(*, host: str, client: str, network_os: str, running: str, version: st
         findings.append(firmware_finding(platform.name, parse_version(platform.name, version), now.date(),
                                          int(policy["firmware_warning_days"])))
     return {"findings": findings, "actions": actions, "backup": {"path": relative, "sha256": result.sha256,
-                                                                  "written": result.written}}
+                                                                  "written": result.written and not check_mode,
+                                                                  "changes": result.written}}
 
 
 __all__ = ["assess", "CHECKS"]

@@ -75,8 +75,10 @@ def history(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.cfg")) if directory.is_dir() else []
 
 
-def store_backup(base: Path, client: str, host: str, running: str, now: datetime, retention: int) -> BackupResult:
-    """Keep the masked running config if it changed since the last backup; prune to `retention`."""
+def store_backup(base: Path, client: str, host: str, running: str, now: datetime, retention: int,
+                 dry_run: bool = False) -> BackupResult:
+    """Keep the masked running config if it changed since the last backup; prune to `retention`.
+    `dry_run` (check mode): compare only; the result says what would be written, nothing is."""
     directory = device_dir(base, client, host)
     text = normalize(running)
     digest = content_hash(text)
@@ -93,8 +95,10 @@ def store_backup(base: Path, client: str, host: str, running: str, now: datetime
                 removed.append(line[1:])
     if old == text and previous is not None:
         return BackupResult(previous, digest, False, previous, [], [], [])
-    directory.mkdir(parents=True, exist_ok=True, mode=0o750)
     path = directory / f"{now.strftime('%Y%m%dT%H%M%SZ')}.cfg"
+    if dry_run:
+        return BackupResult(path, digest, True, previous, added, removed, [])
+    directory.mkdir(parents=True, exist_ok=True, mode=0o750)
     atomic_write_text(path, text)
     path.chmod(0o640)
     versions = history(directory)
