@@ -64,6 +64,7 @@ def test_the_example_roadmap_totals(tmp_path: Path, capsys) -> None:
     # The host with no asset entry and no facts is named, not silently left out.
     html = next(tmp_path.glob(f"roadmap-{CLIENT}-*.html")).read_text()
     assert "acme-app02.acme.example: hardware replacement not planned" in html
+    assert next(tmp_path.glob(f"roadmap-{CLIENT}-*.pdf")).read_bytes().startswith(b"%PDF")
     register = list(csv.DictReader(next(tmp_path.glob(f"roadmap-{CLIENT}-*-assets.csv")).open()))
     assert {r["host"]: r["age_from"] for r in register}["acme-db01.acme.example"] == "purchase date"
 

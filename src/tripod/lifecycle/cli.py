@@ -63,7 +63,9 @@ def cmd_roadmap(args: Any) -> int:
     finally:
         if store is not None:
             store.close()
-    written = write_roadmap(roadmap, assets, today, _out_dir(args.out))
+    from tripod.report.cli import _formats
+
+    written = write_roadmap(roadmap, assets, today, _out_dir(args.out), _formats(args.format))
     console.print(f"[bold]{args.client}[/]: roadmap {roadmap.quarters[0]}..{roadmap.quarters[-1]}, total "
                   f"{roadmap.total():.2f}: " + ", ".join(str(p) for p in written), highlight=False)
     return EXIT_OK

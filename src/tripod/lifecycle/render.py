@@ -57,7 +57,16 @@ def register_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def write_roadmap(roadmap: Roadmap, assets: list[Asset], today: date, out: Path) -> list[Path]:
+FORMATS = ("html", "pdf", "csv", "json")
+
+
+def write_roadmap(roadmap: Roadmap, assets: list[Asset], today: date, out: Path,
+                  formats: list[str] | None = None) -> list[Path]:
+    """Write the roadmap in `formats` (default: all); csv also writes the register's CSV."""
+    from tripod.atomic import atomic_write
+    from tripod.report.render import write_pdf
+
+    wanted = formats or list(FORMATS)
     rows = register_rows(assets, today)
     env = Environment(loader=PackageLoader("tripod.lifecycle", "templates"), autoescape=select_autoescape(["html", "j2"]))
     html = env.get_template("roadmap.html.j2").render(roadmap=roadmap, register=rows, today=today.isoformat())
@@ -66,7 +75,14 @@ def write_roadmap(roadmap: Roadmap, assets: list[Asset], today: date, out: Path)
             "items": [asdict(item) for item in roadmap.items], "quarter_totals": roadmap.quarter_totals(),
             "year_totals": roadmap.year_totals(), "total": roadmap.total(), "notes": roadmap.notes, "assets": rows}
     out.mkdir(parents=True, exist_ok=True)
-    return [atomic_write_text(stem.with_suffix(".html"), html),
-            atomic_write_text(stem.with_suffix(".csv"), roadmap_csv(roadmap)),
-            atomic_write_text(Path(f"{stem}-assets.csv"), register_csv(rows)),
-            atomic_write_text(stem.with_suffix(".json"), json.dumps(data, indent=2) + "\n")]
+    written = []
+    if "html" in wanted:
+        written.append(atomic_write_text(stem.with_suffix(".html"), html))
+    if "pdf" in wanted:
+        written.append(atomic_write(stem.with_suffix(".pdf"), lambda partial: write_pdf(html, partial)))
+    if "csv" in wanted:
+        written.append(atomic_write_text(stem.with_suffix(".csv"), roadmap_csv(roadmap)))
+        written.append(atomic_write_text(Path(f"{stem}-assets.csv"), register_csv(rows)))
+    if "json" in wanted:
+        written.append(atomic_write_text(stem.with_suffix(".json"), json.dumps(data, indent=2) + "\n"))
+    return written
