@@ -15,6 +15,8 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "policy": {"type": "dict"},
     "override": {"type": "bool", "default": False},
     "override_reason": {"type": "str", "default": ""},
+    # An engineer's visit (tripod visit): the visit is the window, recorded as such.
+    "visit": {"type": "bool", "default": False},
 }
 
 
@@ -29,18 +31,27 @@ class ActionModule(ControllerAction):
         policy = self.host_value(args, task_vars, "policy", "tripod_policy", NO_POLICY)
         decision = decide(policy)
         allowed = decision.allowed
-        overridden = False
+        overridden = visiting = preview = False
         actions: list[dict[str, Any]] = []
         findings: list[dict[str, Any]] = []
         enforce = policy["areas"]["patching"]["mode"] == "enforce"
         apply_changes = enforce and not self._play_context.check_mode
-        if not allowed and args["override"] and decision.reason != "disabled":
+        if args["visit"] and decision.reason != "disabled":
+            state = "" if allowed else f"; outside the policy's: {decision.detail}"
+            allowed = visiting = True
+            detail = f"engineer's visit: the visit is the maintenance window{state}"
+            actions.append({"area": "patching", "kind": "visit_window", "detail": detail[:500],
+                            "changed": apply_changes})
+        elif not allowed and args["override"] and decision.reason != "disabled":
             allowed = overridden = True
             reason = args["override_reason"].strip() or "no reason given"
             detail = f"{decision.detail}: patching anyway on an engineer's override (reason: {reason})"
             actions.append({"area": "patching", "kind": "window_override", "detail": detail[:500],
                             "changed": apply_changes})
             result["warnings"] = [f"WINDOW OVERRIDE: {detail}"]
+        elif not allowed and self._play_context.check_mode and decision.reason != "disabled":
+            # A dry run outside the window plans what the next patch window would install.
+            allowed = preview = True
         elif not allowed:
             upcoming = f"; next patch window {format_time(decision.next_window)}" if decision.next_window else ""
             kind = outcome.SKIPPED_DISABLED if decision.reason == "disabled" else outcome.SKIPPED_WINDOW
@@ -50,6 +61,8 @@ class ActionModule(ControllerAction):
             allowed=allowed,
             apply=allowed and apply_changes,
             override=overridden,
+            visit=visiting,
+            preview=preview,
             reason=decision.reason,
             detail=decision.detail,
             next_window=format_time(decision.next_window) if decision.next_window else None,

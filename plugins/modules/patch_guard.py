@@ -18,6 +18,10 @@ description:
     C(skipped (window)), says why and when the next patch window opens, and C(allowed=false).
   - With O(override), an engineer runs anyway outside the window; the override is shown as a warning
     and recorded as a C(window_override) action with the reason.
+  - With O(visit) (C(tripod visit)), the engineer's visit is the window; it is recorded as a C(visit_window)
+    action, not as an override. The policy's mode and approval rules still apply.
+  - In check mode outside the window the host is not skipped; C(allowed=true), C(apply=false) and
+    C(preview=true), so the role plans what the next patch window would install.
   - C(apply) is true when changes may be made (allowed, not in check mode, and C(areas.patching.mode)
     is C(enforce)). Otherwise the role only plans.
 options:
@@ -32,6 +36,10 @@ options:
     description: Why the window was overridden; recorded with the override.
     type: str
     default: ""
+  visit:
+    description: An engineer's visit; the visit is the maintenance window (never when patching is disabled).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - tripod.maintenance.patching
   - tripod.maintenance.attributes
@@ -56,6 +64,14 @@ apply:
   type: bool
 override:
   description: The window guard was overridden.
+  returned: always
+  type: bool
+visit:
+  description: The host patches because of an engineer's visit.
+  returned: always
+  type: bool
+preview:
+  description: A dry run outside the window that plans the next patch window.
   returned: always
   type: bool
 reason:

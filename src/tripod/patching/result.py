@@ -155,6 +155,11 @@ def build(run: HostRun, now: datetime | None = None) -> Result:
         parts.append(reboot_text)
     if run.guard.get("override"):
         parts.append("window overridden by an engineer")
+    if run.guard.get("visit"):
+        parts.append("during an engineer's visit (the visit is the window)")
+    if run.guard.get("preview"):
+        upcoming = run.guard.get("next_window")
+        parts.insert(0, f"outside the window; at the next patch window ({upcoming or 'none scheduled'})")
     duration = _duration(run.guard, now)
     if duration:
         parts.append(duration)
@@ -168,7 +173,9 @@ def build(run: HostRun, now: datetime | None = None) -> Result:
         result.outcome, result.failed = outcome.FAILED, True
         detail = "; ".join([f"{len(problems)} update(s) failed: {listing(problems, 3)}", *parts])
     elif not apply:
-        result.outcome = outcome.PLANNED if (changed or reboot_actions) else outcome.NOTHING_TO_DO
+        # A preview of the next window is a plan even when it is empty: it asserts nothing about today.
+        result.outcome = outcome.PLANNED if (changed or reboot_actions or run.guard.get("preview")) \
+            else outcome.NOTHING_TO_DO
         detail = "; ".join(parts) or "no update to install, no reboot needed"
     else:
         result.outcome = outcome.PATCHED if (changed or rebooted) else outcome.NOTHING_TO_DO
