@@ -116,3 +116,4 @@ def test_the_visit_is_the_window_follows_the_approvals_and_leaves_a_report(visit
     (page,) = (tmp_path / "visits" / CLIENT).glob(f"*-{HOST}-{run.run_id}.html")
     html = page.read_text(encoding="utf-8")
     assert "What we did" in html and approved in html and "What still needs you" in html
+    assert page.with_suffix(".pdf").read_bytes().startswith(b"%PDF")

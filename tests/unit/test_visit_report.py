@@ -60,7 +60,9 @@ def test_the_report_says_what_was_found_done_and_what_still_needs_the_client(tmp
     assert report.counts == {"hardening": {"error": 1}, "health": {"fail": 1, "pass": 1},
                              "patching": {"not_assessed": 1}}
 
-    html, data = save(report, tmp_path / "visits", "fs01")
+    written = save(report, tmp_path / "visits", "fs01")
+    html, data = written["html"], written["json"]
+    assert written["pdf"].read_bytes().startswith(b"%PDF"), "a page to leave with the client"
     assert html.parent == tmp_path / "visits" / "acme" and html.name.endswith(f"-fs01-{run_id}.html")
     page = html.read_text(encoding="utf-8")
     for text in ("What we found", "What we did", "What still needs you", "Free space on / or add a disk",
@@ -76,7 +78,7 @@ def test_a_dry_run_visit_lists_what_it_would_do(tmp_path):
         report = from_store(store, run_id)
     assert report.check_mode
     assert [item.text for item in report.done] == ["visit window", "package updated", "space reclaimed"]
-    page, _ = save(report, tmp_path, "fs01")
+    page = save(report, tmp_path, "fs01", pdf=False)["html"]
     assert "This was a dry run" in page.read_text(encoding="utf-8")
 
 
@@ -89,8 +91,7 @@ def test_html_escapes_what_the_hosts_reported(tmp_path):
         store.record_host(run_id, HostResult(host="fs01", status="ok", client="acme", findings=[bad]))
         store.end_run(run_id)
         report = from_store(store, run_id)
-    page, _ = save(report, tmp_path, "fs01")
-    text = page.read_text(encoding="utf-8")
+    text = save(report, tmp_path, "fs01", pdf=False)["html"].read_text(encoding="utf-8")
     assert "<script>x</script>" not in text and "&lt;script&gt;" in text
 
 
@@ -99,5 +100,5 @@ def test_the_file_name_is_safe_for_any_limit(tmp_path, label):
     store_path = tmp_path / "evidence.sqlite"
     run_id = visit_store(store_path, check_mode=False)
     with EvidenceStore(store_path) as store:
-        html, _ = save(from_store(store, run_id), tmp_path, label)
+        html = save(from_store(store, run_id), tmp_path, label, pdf=False)["html"]
     assert "*" not in html.name and ":" not in html.name and html.exists()

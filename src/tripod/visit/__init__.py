@@ -7,7 +7,7 @@ tripod_cycle=on_visit and tripod_visit=true): the visit is the maintenance windo
 patching guard records it as such (an action `visit_window`, never a window override).
 Patching still follows the host's policy: its mode (audit or enforce) and its approval rules.
 At the end it prints the visit report (found, done, still needs the client) and stores it as
-HTML and JSON in $TRIPOD_DATA_DIR/visits/<client>/.
+HTML, PDF (with WeasyPrint) and JSON in $TRIPOD_DATA_DIR/visits/<client>/.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def add_parser(commands: Any, add_run_options: Callable[[argparse.ArgumentParser
         description="Run every area whose cadence is on_visit on the given hosts now: the visit is their "
         "maintenance window (recorded as a visit, not as an override); patching follows the host's policy and "
         "approval rules. Then print the visit report (what was found, what was done, what still needs the "
-        "client) and store it as HTML and JSON in $TRIPOD_DATA_DIR/visits/.",
+        "client) and store it as HTML, PDF and JSON in $TRIPOD_DATA_DIR/visits/.",
     )
     add_run_options(visit)
     visit.set_defaults(handler=lambda args: cmd_visit(args, execute))
@@ -59,7 +59,7 @@ def show(run_id: str, hosts_label: str) -> None:
     console = Console(highlight=False)
     with EvidenceStore() as store:
         report = from_store(store, run_id)
-    html, _ = save(report, data_dir() / "visits", hosts_label)
+    written = save(report, data_dir() / "visits", hosts_label)
     verb = "would do" if report.check_mode else "done"
     console.print(f"[bold]Visit report[/] {report.client}: {len(report.found)} problem(s) found, "
                   f"{len(report.done)} change(s) {verb}, {len(report.needs_client)} item(s) still need the client, "
@@ -69,4 +69,6 @@ def show(run_id: str, hosts_label: str) -> None:
         for item in items:
             console.print(f"  {title}: {item.host} {item.area}: {item.text}"
                           + (f" — {item.detail}" if item.detail else ""), soft_wrap=True, markup=False)
-    console.print(f"Visit report: {html}", soft_wrap=True, markup=False)
+    for kind in ("html", "pdf"):
+        if kind in written:
+            console.print(f"Visit report ({kind.upper()}): {written[kind]}", soft_wrap=True, markup=False)

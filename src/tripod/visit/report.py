@@ -104,12 +104,22 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "visit"
 
 
-def save(report: VisitReport, directory: Path, hosts_label: str) -> tuple[Path, Path]:
-    """Write the visit's HTML page and JSON under directory/<client>/; return both paths."""
+def save(report: VisitReport, directory: Path, hosts_label: str, *, pdf: bool = True) -> dict[str, Path]:
+    """Write the visit's HTML page, its PDF (when WeasyPrint is installed) and JSON under
+    directory/<client>/; return the paths by format."""
+    from tripod.report.render import write_pdf
+
     folder = directory / _slug(report.client)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{report.started_at[:10]}-{_slug(hosts_label)}-{report.run_id}"
-    html, data = folder / f"{stem}.html", folder / f"{stem}.json"
-    html.write_text(render_html(report), encoding="utf-8")
-    data.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return html, data
+    written = {"html": folder / f"{stem}.html", "json": folder / f"{stem}.json"}
+    page = render_html(report)
+    written["html"].write_text(page, encoding="utf-8")
+    written["json"].write_text(json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if pdf:
+        try:
+            write_pdf(page, folder / f"{stem}.pdf")
+            written["pdf"] = folder / f"{stem}.pdf"
+        except RuntimeError:  # WeasyPrint is not installed: the HTML page is the report
+            pass
+    return written
