@@ -6,8 +6,8 @@ same observation applied twice changes nothing the second time.
 
 - A problem with no open ticket opens one, unless its severity is below
   `alerts.min_severity`, alerts are disabled for the host, or the host was in its
-  maintenance window when it was observed and the problem is one the maintenance can cause
-  (`maintenance.py`; then it is recorded as held back).
+  maintenance window when it was observed and the problem is one the maintenance can cause,
+  for at most two hours (`maintenance.py`; then it is recorded as held back).
 - A problem with an open ticket updates it: last seen, occurrences, evidence. Only a
   change of severity, priority or Service Desk tier is sent to the sinks (`updated`).
 - A check that passes again (or is waived, or no longer applies), or an alert that
@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import replace
 
 from tripod.store.tickets import Ticket, TicketStore, new_ticket_id
-from tripod.triage.maintenance import maintenance_can_explain
+from tripod.triage.maintenance import maintenance_explains
 from tripod.triage.model import Observation, event_payload
 from tripod.triage.routing import Route
 
@@ -96,7 +96,7 @@ def apply(tickets: TicketStore, obs: Observation, route: Route, now: str) -> str
     if last is not None and last.source_ref == obs.source_ref:
         return "stale"  # a late copy of the observation that the resolved ticket already saw
     # Only what the maintenance itself can cause is held back; never a whole client (maintenance.py).
-    if route.held_back(obs.observed_at) and maintenance_can_explain(obs):
+    if route.held_back(obs.observed_at) and maintenance_explains(tickets, obs):
         tickets.suppress(obs.client, obs.host, obs.check_id, obs.severity, obs.source, obs.source_ref,
                          obs.observed_at, "in the host's maintenance window")
         return "held_back"
