@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import re
 import sqlite3
 import time
@@ -153,3 +154,14 @@ def test_frr_backup_idempotence_drift_checks_and_report(router: dict[str, Any]) 
     assert row["failing_checks"].split() == ["TRP-NET-015"]
     html = next(router["out"].glob(f"network-{CLIENT}-*.html")).read_text()
     assert NAME in html and "TRP-NET-015" in html and SECRET not in html
+
+    # 5. The device in the lifecycle plan: its firmware, from the store, and when its support ends.
+    result = tripod("report", "--roadmap", "--client", CLIENT, "-i", str(router["inventory"]), "--format", "json",
+                    "--out", str(router["out"]), data_dir=router["data"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    plan = json.loads(next(router["out"].glob(f"roadmap-{CLIENT}-*.json")).read_text())
+    [asset] = plan["assets"]
+    assert (asset["host"], asset["kind"], asset["os"]) == (NAME, "network device", f"frr {upstream}")
+    end = re.search(r"supported until (\d{4}-\d{2}-\d{2})", latest(router, "TRP-NET-020")[1]).group(1)
+    assert [(i["action"], i["reason"]) for i in plan["items"]] == [
+        ("upgrade firmware", f"frr {upstream} reaches end of life {end}")]

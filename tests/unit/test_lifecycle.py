@@ -116,3 +116,13 @@ def test_an_asset_csv_file(tmp_path: Path) -> None:
     assert records["ws1"] == AssetRecord(date(2024, 1, 2))
     with pytest.raises(InputError, match=r"assets\.csv: db1: not a host of the inventory"):
         load_assets(path, ["ws1"])
+
+
+def test_a_network_device_firmware_end_of_support_is_on_the_roadmap() -> None:
+    switch = asset_of("sw1", "tier_network", None, AssetRecord(date(2024, 1, 1), date(2029, 1, 1), 4200), network=True,
+                      firmware={"platform": "ios", "version": "15.2(7)E4", "model": "WS-C2960X", "end": "2026-06-30"})
+    assert (switch.os, switch.model, switch.kind) == ("ios 15.2(7)E4", "WS-C2960X", "network device")
+    roadmap = build_roadmap("c", [switch], {"sw1": tier_policy("tier_network")}, date(2026, 12, 4), 3)
+    assert [(i.quarter, i.action, i.cost) for i in roadmap.items] == [("2026-Q4", "upgrade firmware", 0.0),
+                                                                      ("2029-Q1", "renew warranty or replace", 0.0)]
+    assert "overdue since 2026-06-30" in roadmap.items[0].reason

@@ -200,3 +200,14 @@ def test_check_mode_compares_but_writes_nothing(tmp_path):
                   **run)
     assert not same["backup"]["changes"] and len(list((tmp_path / "network" / "acme" / "sw1").iterdir())) == 1
     assert [f["status"] for f in same["findings"] if f["check_id"] in ("TRP-NET-001", "TRP-NET-002")] == ["pass", "pass"]
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 4), date(2027, 6, 1), date(2027, 10, 1)])
+def test_the_firmware_evidence_reads_back(today):
+    finding = firmware_finding("fortios", DeviceVersion("7.2.5", "FortiGate-60F"), today, 180)
+    from tripod.network.checks import firmware_of
+
+    assert firmware_of(finding["evidence"]) == {"platform": "fortios", "version": "7.2.5", "model": "FortiGate-60F",
+                                                "end": "2027-09-30"}
+    assert firmware_of(firmware_finding("frr", DeviceVersion("8.4.4"), today, 0)["evidence"])["model"] is None
+    assert firmware_of("frr 9.9: release not in the end-of-support table") is None

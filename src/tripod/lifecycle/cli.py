@@ -31,8 +31,10 @@ def plan(inventory: list[str], client: str, years: int, today: date, store: Any 
     asset_file = find_asset_file(base)
     records = load_assets(asset_file, [r.host for r in resolutions]) if asset_file else {}
     facts: dict[str, tuple[dict[str, Any], str]] = {}
+    firmware: dict[str, dict[str, str | None]] = {}
     if store is not None:
         facts = {snap.host: (snap.facts, snap.collected_at) for snap in store.latest_facts(client)}
+        firmware = network_firmware(store, client, today)
     from tripod.inventory import load_hosts
 
     groups = {host.name: host.groups for host in load_hosts(inventory, None, vault_password_file)}
@@ -40,9 +42,24 @@ def plan(inventory: list[str], client: str, years: int, today: date, store: Any 
     for resolution in mine:
         known, at = facts.get(resolution.host, (None, None))
         assets.append(asset_of(resolution.host, str(resolution.tier), known, records.get(resolution.host), at,
-                               network=GROUP in groups.get(resolution.host, [])))
+                               network=GROUP in groups.get(resolution.host, []),
+                               firmware=firmware.get(resolution.host)))
     policies = {r.host: r.policy for r in mine if r.policy}
     return build_roadmap(client, assets, policies, today, years), assets
+
+
+def network_firmware(store: Any, client: str, today: date) -> dict[str, dict[str, str | None]]:
+    """Each network device's firmware from its latest TRP-NET-020 result of this or last month."""
+    from tripod.network.checks import FIRMWARE, firmware_of
+
+    last = date(today.year - 1, 12, 1) if today.month == 1 else date(today.year, today.month - 1, 1)
+    found: dict[str, dict[str, str | None]] = {}
+    for month in (last.strftime("%Y-%m"), today.strftime("%Y-%m")):  # the newer month wins
+        for finding in store.findings(client, month, latest_only=True):
+            parsed = firmware_of(finding.evidence) if finding.check_id == FIRMWARE.check_id else None
+            if parsed:
+                found[str(finding.host)] = parsed
+    return found
 
 
 def cmd_roadmap(args: Any) -> int:

@@ -56,7 +56,9 @@ def _day(value: Any) -> date | None:
 
 
 def asset_of(host: str, tier: str, facts: Mapping[str, Any] | None, record: AssetRecord | None,
-             facts_at: str | None = None, network: bool = False) -> Asset:
+             facts_at: str | None = None, network: bool = False,
+             firmware: Mapping[str, str | None] | None = None) -> Asset:
+    """`firmware`: a network device's platform, version, model and end of support (TRP-NET-020)."""
     asset = Asset(host=host, tier=tier, kind="network device" if network else "host", facts_at=facts_at)
     if facts:
         identity = facts.get("identity") or {}
@@ -75,6 +77,10 @@ def asset_of(host: str, tier: str, facts: Mapping[str, Any] | None, record: Asse
         asset.memory_gb = round(memory / 2**30, 1) if memory else None
         sizes = [fs.get("size_bytes") or 0 for fs in capacity.get("filesystems") or []]
         asset.disk_gb = round(sum(sizes) / 2**30, 1) if sizes else None
+    if firmware:
+        asset.os = f"{firmware['platform']} {firmware['version']}"
+        asset.model = firmware.get("model") or asset.model
+        asset.os_eol = _day(firmware.get("end"))
     if record:
         asset.purchase_date, asset.warranty_end, asset.cost = record.purchase_date, record.warranty_end, record.cost
         asset.owner, asset.location = record.owner, record.location

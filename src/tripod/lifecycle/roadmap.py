@@ -99,7 +99,8 @@ def build_roadmap(client: str, assets: list[Asset], policies: Mapping[str, Mappi
                 plan(asset.host, asset.warranty_end, "renew warranty or replace",
                      f"warranty ends {asset.warranty_end.isoformat()} (required for {asset.tier})", 0, "-")
         if asset.os_eol is not None:
-            plan(asset.host, asset.os_eol, "upgrade operating system",
+            plan(asset.host, asset.os_eol, "upgrade firmware" if asset.kind == "network device" else
+                 "upgrade operating system",
                  f"{asset.os or 'the OS'} reaches end of life {asset.os_eol.isoformat()}",
                  lifecycle["os_upgrade_cost"], "policy price")
     roadmap.items.sort(key=lambda item: (item.quarter, item.host, item.action))

@@ -6,6 +6,7 @@ Each check id is stable (docs/network.md). A check whose data the platform does 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -119,3 +120,15 @@ def firmware_finding(platform: str, version: DeviceVersion, today: date, warning
         finding["severity"] = "medium"
         return finding
     return _finding(FIRMWARE, "pass", f"{running}: supported until {end} ({support.source})")
+
+
+_FIRMWARE_EVIDENCE = re.compile(r"^(?P<platform>\S+) (?P<version>\S+?)(?: on (?P<model>.+?))?: "
+                                r"(?:supported until|out of vendor support since|vendor support ends) "
+                                r"(?P<end>\d{4}-\d{2}-\d{2})")
+
+
+def firmware_of(evidence: str) -> dict[str, str | None] | None:
+    """Platform, version, model and end of support back from a TRP-NET-020 evidence line (the
+    format `firmware_finding` writes); None when the firmware was not assessed."""
+    match = _FIRMWARE_EVIDENCE.match(evidence)
+    return match.groupdict() if match else None
