@@ -67,6 +67,8 @@ def monitored(fleet_images: dict[str, str], tmp_path_factory: pytest.TempPathFac
     fleet = Fleet(workdir)
     try:
         fleet.up(HOST, release="12", podman_args=("--publish", "127.0.0.1::9100", "--publish", "127.0.0.1::9090"))
+        # Current package lists, as on a real server: pending updates are then assessed (and published).
+        fleet_lib.podman("exec", HOST, "apt-get", "update", "-qq")
         inventory = fleet.inventory(groups={HOST: ["tier_srp_server"]}, group_vars={
             "all": {"tripod_client": "monitoring-test", "tripod_client_policy": POLICY}})
         data = workdir / "data"
@@ -106,6 +108,8 @@ def test_every_run_publishes_the_findings_the_evidence_store_got(monitored):
         failing = sum(f.severity == severity and f.status in ("fail", "error") for f in findings)
         assert tripod_value(samples, "tripod_failing_findings", severity=severity) == failing
     assert tripod_value(samples, "tripod_failing_findings", severity="high") >= 1, "the missing required unit"
+    pending_check = next(f for f in findings if f.check_id == "TRP-PATCH-001")
+    assert pending_check.status != "not_assessed", pending_check.evidence
     assert tripod_value(samples, "tripod_security_updates_pending") == facts["patches"]["security_count"]
     assert tripod_value(samples, "tripod_other_updates_pending") == facts["patches"]["other_count"]
     assert tripod_value(samples, "tripod_reboot_required") == int(facts["patches"]["reboot_required"])
