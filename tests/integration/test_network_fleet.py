@@ -59,10 +59,15 @@ def router(fleet_images: dict[str, str], tmp_path_factory: pytest.TempPathFactor
         key = fleet_lib.ssh_key()
         fleet_lib.podman("exec", "--interactive", NAME, "sh", "-c", script,
                          input_text=key.with_suffix(".pub").read_text())
-        # Wait until every FRR daemon answers vtysh (right after start, one may not yet).
-        deadline = time.monotonic() + 60
-        while "failed!" in device("vtysh", "-c", "show running-config") and time.monotonic() < deadline:
-            time.sleep(1)
+        # Wait until every FRR daemon answers vtysh: right after start, one may not yet, and the
+        # configuration shown is then partial. Ready: complete, and the same twice in a row.
+        deadline, seen = time.monotonic() + 90, ""
+        while time.monotonic() < deadline:
+            shown = device("vtysh", "-c", "show running-config")
+            if "failed!" not in shown and "frr version" in shown and shown == seen:
+                break
+            seen = shown
+            time.sleep(2)
         inventory = work / "hosts.yml"
         inventory.write_text(yaml.safe_dump({"all": {"vars": {"tripod_client": CLIENT}, "children": {
             "tier_network": {"hosts": {NAME: None}},

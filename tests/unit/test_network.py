@@ -159,9 +159,10 @@ def test_the_role_reads_each_platform_with_the_commands_tripod_knows():
     assert platform_of("cisco.ios.ios") is PLATFORMS["ios"] and platform_of("tripod.maintenance.frr") is PLATFORMS["frr"]
 
 
-def test_an_incomplete_frr_configuration_is_never_a_backup(tmp_path):
+@pytest.mark.parametrize("broken", ["Warning: connecting to staticd...failed!\nfrr version", "frr-version"])
+def test_an_incomplete_frr_configuration_is_never_a_backup(tmp_path, broken):
     policy = tier_policy("tier_network")["network"]
-    running = sample("frr_running.txt").replace("frr version", "Warning: connecting to staticd...failed!\nfrr version")
+    running = sample("frr_running.txt").replace("frr version", broken)
     result = assess(host="rr1", client="acme", network_os="tripod.maintenance.frr", running=running, version="",
                     policy=policy, base=tmp_path, now=datetime(2026, 12, 1, tzinfo=timezone.utc))
     assert result["backup"] is None and not (tmp_path / "network").exists()

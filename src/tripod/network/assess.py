@@ -20,7 +20,9 @@ GOLDEN = Check("golden", "TRP-NET-003", "hardening", "Golden baseline configurat
                "Apply the missing baseline lines (policy network.golden_snippets).")
 SHOWN_LINES = 5
 #: Output that says the configuration shown is incomplete (a daemon down): never kept as a backup.
-INCOMPLETE = {"frr": re.compile(r"^Warning: connecting to \S+\.\.\.failed!", re.MULTILINE)}
+#: FRR: a daemon that did not answer, or no `frr version` line (shown while the daemons start).
+INCOMPLETE = {"frr": re.compile(r"^Warning: connecting to \S+\.\.\.failed!|\A(?![\s\S]*^frr version )",
+                                re.MULTILINE)}
 
 
 def _finding(check: Check, status: str, evidence: str) -> dict[str, Any]:
@@ -52,7 +54,8 @@ def assess(*, host: str, client: str, network_os: str, running: str, version: st
     incomplete = INCOMPLETE.get(platform.name)
     broken = incomplete.search(running) if incomplete else None
     if broken:
-        findings.append(_finding(BACKUP, "error", f"incomplete configuration, not kept: {broken.group(0)}"))
+        reason = broken.group(0) or "no version line"
+        findings.append(_finding(BACKUP, "error", f"incomplete configuration, not kept: {reason}"))
         findings.extend(config_findings(None, wanted, "the running configuration was incomplete"))
         return {"findings": findings, "actions": actions, "backup": None}
 
