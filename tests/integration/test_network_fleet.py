@@ -49,7 +49,9 @@ def router(fleet_images: dict[str, str], tmp_path_factory: pytest.TempPathFactor
     work = tmp_path_factory.mktemp("network")
     own = Fleet(work)
     try:
-        node = own.up(NAME, release="12")[0]
+        # zebra needs these capabilities; without them it never starts and watchfrr restarts the other
+        # daemons every few minutes, which drops their unsaved configuration (a change made by the test).
+        node = own.up(NAME, release="12", podman_args=("--cap-add", "NET_ADMIN", "--cap-add", "SYS_ADMIN"))[0]
         script = (
             "set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq >/dev/null; "
             "apt-get install -y -qq --no-install-recommends frr >/dev/null; systemctl is-active --quiet frr; "
@@ -64,7 +66,8 @@ def router(fleet_images: dict[str, str], tmp_path_factory: pytest.TempPathFactor
         deadline, seen = time.monotonic() + 90, ""
         while time.monotonic() < deadline:
             shown = device("vtysh", "-c", "show running-config")
-            if "failed!" not in shown and "frr version" in shown and shown == seen:
+            running = device("vtysh", "-c", "show daemons")
+            if "failed!" not in shown and "frr version" in shown and shown == seen and "zebra" in running:
                 break
             seen = shown
             time.sleep(2)
@@ -109,7 +112,8 @@ def backups(router: dict[str, Any]) -> list[Path]:
 
 def test_frr_backup_idempotence_drift_checks_and_report(router: dict[str, Any]) -> None:
     # 1. First run: the running configuration is kept as a plain file, its hash in the store.
-    assert changed(run_network(router)) == 1
+    output = run_network(router)
+    assert changed(output) == 1, latest(router, "TRP-NET-001")
     [first] = backups(router)
     kept = [line for line in first.read_text().splitlines() if line.strip()]
     assert kept == running_config()
