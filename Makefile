@@ -20,7 +20,8 @@ PYTEST_ARGS ?=
 # container test already depends on it. The 15 slowest tests are printed after every run.
 PYTEST := TRIPOD_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m pytest --durations=15
 
-.PHONY: demo test test-fast test-harness setup setup-test host images lint clean build-collection ee-context ee
+# ansible-test sanity (Galaxy's checks) as far as it runs here: scripts/sanity.sh, tests/README.md.
+.PHONY: demo test test-fast test-harness sanity setup setup-test host images lint clean build-collection ee-context ee
 
 demo: setup
 	$(BIN)/tripod audit -i inventories/demo
@@ -30,6 +31,9 @@ test: setup-test lint
 
 test-fast: lint
 	$(PYTEST) tests/unit $(PYTEST_ARGS)
+
+sanity: $(VENV)/.installed-test
+	scripts/sanity.sh $(SANITY_ARGS)
 
 test-harness: setup-test
 	$(PYTEST) -m harness $(PYTEST_ARGS)

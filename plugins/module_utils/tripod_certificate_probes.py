@@ -9,7 +9,12 @@ import os
 import time
 
 from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_host import ProbeError, iso_utc, which
-from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_x509 import PEM_CERT, first_certificate_der, parse_der_certificate, parse_openssl_x509
+from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_x509 import (
+    PEM_CERT,
+    first_certificate_der,
+    parse_der_certificate,
+    parse_openssl_x509,
+)
 
 
 CERT_SUFFIXES = (".pem", ".crt", ".cer", ".cert", ".der")

@@ -11,8 +11,28 @@ import os
 import re
 
 from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_package_lists
-from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_host import ProbeError, iso_utc, read_text, rotated_logs, which
-from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_package_parsers import NEVRA, apt_cache_options, apt_names, apt_pending, native_architecture, parse_apt_history, parse_apt_policy, parse_dnf_check_update, parse_dnf_rpm_log, parse_dnf_updateinfo, parse_dpkg_log, parse_dpkg_status, parse_needrestart
+from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_host import (
+    ProbeError,
+    iso_utc,
+    read_text,
+    rotated_logs,
+    which,
+)
+from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_package_parsers import (
+    NEVRA,
+    apt_cache_options,
+    apt_names,
+    apt_pending,
+    native_architecture,
+    parse_apt_history,
+    parse_apt_policy,
+    parse_dnf_check_update,
+    parse_dnf_rpm_log,
+    parse_dnf_updateinfo,
+    parse_dpkg_log,
+    parse_dpkg_status,
+    parse_needrestart,
+)
 from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_versions import compare_versions, newest_kernel
 
 

@@ -625,8 +625,7 @@ class Collector(PatchProbes, CertificateProbes):
             raise ProbeError("no /etc/os-release")
         return {"lifecycle": eol_lookup(osr.get("ID", ""), osr.get("VERSION_ID", ""))}
 
-    # -- patches --
-
+    # -- patches: the PatchProbes mixin (module_utils/tripod_patch_probes.py) --
 
     # -- capacity --
 
@@ -868,8 +867,7 @@ class Collector(PatchProbes, CertificateProbes):
         files, truncated = find_world_writable(paths, limit, time.time() + bound)
         return {"security": {"world_writable": {"paths": paths, "files": files, "truncated": truncated}}}
 
-    # -- certificates and backups --
-
+    # -- certificates: the CertificateProbes mixin (module_utils/tripod_certificate_probes.py); backups --
 
     def probe_hardening(self):
         """Inputs of the hardening controls, read by a separate module_utils (see its docstring)."""
