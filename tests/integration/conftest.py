@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,19 +20,7 @@ if str(REPO_ROOT) not in sys.path:  # `tests.fleet` is imported from the reposit
 
 from tests.fleet import fleet as fleet_lib  # noqa: E402
 from tests.fleet.harness import Fleet  # noqa: E402
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def need(available: bool, what: str) -> None:
-    """Skip without `what`, unless CI is set: then fail (CI installs everything the tests need)."""
-    if available:
-        return
-    if in_ci():
-        pytest.fail(f"CI is set, but {what} is missing", pytrace=False)
-    pytest.skip(f"{what} is missing")
+from tests.integration.helpers import in_ci  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -1,19 +1,31 @@
 """Real servers on loopback that stand in for a Service Desk: an HTTP ticket API and an SMTP
-server (aiosmtpd) that requires STARTTLS and a login. Used by the triage tests."""
+server (aiosmtpd) that requires STARTTLS and a login. And Tripod's side of the triage tests: a
+client inventory, the CLI's environment, `tripod triage serve` and posting alerts to it."""
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
 import json
+import os
+import re
+import signal
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import yaml
+
+from tests.integration.helpers import REPO
 
 
 @dataclass
@@ -176,3 +188,73 @@ class MailServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.controller.stop()
+
+
+# -- Tripod's side of the triage tests: a client inventory, the CLI's environment, triage serve --
+
+TOKEN = "webhook-token-not-for-logs"
+SERVE_TOKEN = "alertmanager-token-not-for-logs"
+
+
+def closed_window() -> dict[str, Any]:
+    """A daily one-hour window twelve hours from now: never open while a test runs."""
+    start = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=12)
+    return {"timezone": "UTC", "days": [], "start": start.strftime("%H:%M"), "duration_minutes": 60}
+
+
+def write_inventory(directory: Path, hosts: dict[str, str], alerts: dict[str, Any],
+                    host_policies: dict[str, Any] | None = None) -> Path:
+    groups: dict[str, Any] = {}
+    for host, tier in hosts.items():
+        groups.setdefault(tier, {"hosts": {}})["hosts"][host] = None
+    (directory / "group_vars").mkdir(parents=True, exist_ok=True)
+    (directory / "host_vars").mkdir(exist_ok=True)
+    (directory / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": groups}}))
+    (directory / "group_vars" / "all.yml").write_text(yaml.safe_dump({
+        "tripod_client": "acme",
+        "tripod_client_policy": {"maintenance_window": closed_window(), "alerts": alerts},
+    }))
+    for host, override in (host_policies or {}).items():
+        (directory / "host_vars" / f"{host}.yml").write_text(yaml.safe_dump({"tripod_host_policy": override}))
+    return directory
+
+
+def environment(data: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, TRIPOD_DATA_DIR=str(data), TRIPOD_WEBHOOK_TOKEN=TOKEN, PYTHONUNBUFFERED="1", **extra)
+    env.pop("ANSIBLE_CONFIG", None)
+    return env
+
+
+def jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def post(url: str, alerts: list[dict[str, Any]], token: str | None = SERVE_TOKEN) -> tuple[int, dict[str, Any]]:
+    body = json.dumps({"version": "4", "status": "firing", "receiver": "tripod", "alerts": alerts}).encode()
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+class Serve:
+    def __init__(self, inventory: Path, env: dict[str, str], *extra: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tripod.cli", "triage", "serve", "-i", str(inventory), "--listen", "127.0.0.1:0",
+             "--retry-interval", "0.5", *extra], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        match = re.search(r"listening on (127\.0\.0\.1:\d+)", line)
+        assert match, line + self.process.stdout.read()
+        self.base = f"http://{match.group(1)}"
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=30)
+        return out

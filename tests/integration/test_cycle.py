@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.integration.test_run_demo import REPO, tripod
+from tests.integration.helpers import REPO, tripod
 from tripod.store import EvidenceStore
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from tests.fleet.harness import tool_env
 from tripod.runner import _descendants
-from tests.integration.cli import REPO
+from tests.integration.helpers import REPO
 
 PROBE = """\
 - name: Probe

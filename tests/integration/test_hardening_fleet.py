@@ -32,7 +32,7 @@ import yaml
 from tests.fleet import fleet as fleet_lib
 from tests.fleet.harness import Fleet
 from tests.integration.hardening_fleet import NETWORK_ADMIN_ARGS, open_network_sysctls
-from tests.integration.test_run_fleet import tripod  # `python -m tripod.cli ...` with its own data dir
+from tests.integration.helpers import tripod
 
 pytestmark = pytest.mark.containers
 

@@ -17,7 +17,7 @@ import pytest
 
 from tests.fleet import fleet as fleet_lib
 from tests.fleet.harness import Fleet
-from tests.integration.test_run_fleet import tripod
+from tests.integration.helpers import tripod
 from tripod.store import EvidenceStore
 
 pytestmark = pytest.mark.containers

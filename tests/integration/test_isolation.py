@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.fleet.harness import tool_env
-from tests.integration.cli import REPO
+from tests.integration.helpers import REPO
 
 HOSTS = ("web1", "dc01")
 CLIENTS = ("alpha", "bravo")

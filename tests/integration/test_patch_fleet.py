@@ -29,7 +29,7 @@ import pytest
 
 from tests.fleet import fleet as fleet_lib
 from tests.fleet.harness import Fleet
-from tests.integration.test_run_fleet import checksum, tripod
+from tests.integration.helpers import checksum, tripod
 
 pytestmark = pytest.mark.containers
 

@@ -31,7 +31,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from tests.integration import browser  # noqa: E402
-from tests.integration.conftest import need  # noqa: E402
+from tests.integration.helpers import need  # noqa: E402
 
 NOW = datetime.fromisoformat(fx.NOW.replace("Z", "+00:00"))
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests import report_fixture as fx
-from tests.integration.conftest import need
+from tests.integration.helpers import need
 from tests.integration.servicedesk import MailServer
 from tripod.cli import main
 

@@ -38,7 +38,7 @@ import yaml
 from tests.certificates import make_certificate
 from tests.fleet import fleet as fleet_lib
 from tests.fleet.harness import Fleet
-from tests.integration.test_run_fleet import tripod
+from tests.integration.helpers import tripod
 
 pytestmark = pytest.mark.containers
 

@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from tests.integration.helpers import REPO, tripod
 
-REPO = Path(__file__).resolve().parents[2]
-TRIPOD = [sys.executable, "-m", "tripod.cli"]
-
-
-def tripod(*args: str, data_dir: Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TRIPOD_DATA_DIR": str(data_dir)}
-    env.pop("ANSIBLE_CONFIG", None)
-    return subprocess.run([*TRIPOD, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_preflight_on_the_demo_inventory(tmp_path):

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.fleet import fleet as fleet_lib
-from tests.fleet.harness import Fleet, tool_env
+from tests.fleet.harness import Fleet
+from tests.integration.helpers import checksum, tripod
 
 pytestmark = pytest.mark.containers
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTS = ("tripod-run-a", "tripod-run-b", "tripod-run-c")
-CHECKSUM = (
-    "find /etc /usr /var/lib/dpkg -xdev -type f -printf '%p %m %U %G\\n' | sort > /tmp/.meta && "
-    "find /etc /usr /var/lib/dpkg -xdev -type f -print0 | sort -z | xargs -0 sha256sum | cat /tmp/.meta - | sha256sum"
-)
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +32,6 @@ def three_hosts(fleet_images, tmp_path_factory):
         fleet.down()
 
 
-def tripod(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = tool_env({"TRIPOD_DATA_DIR": str(data_dir)})
-    env.pop("ANSIBLE_CONFIG", None)
-    return subprocess.run([sys.executable, "-m", "tripod.cli", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=900)
-
-
 def rows(stdout: str) -> dict[str, list[str]]:
     table = {}
     for line in stdout.splitlines():
@@ -52,10 +39,6 @@ def rows(stdout: str) -> dict[str, list[str]]:
         if cells and cells[0] in HOSTS:
             table[cells[0]] = cells
     return table
-
-
-def checksum(name: str) -> str:
-    return fleet_lib.podman("exec", name, "sh", "-c", CHECKSUM).stdout.strip()
 
 
 def test_run_reports_the_stopped_host_as_unreachable_and_exits_1(three_hosts, tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import signal
 import subprocess
@@ -14,44 +13,25 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.integration.conftest import need
-from tests.integration.servicedesk import MailServer, TicketApi, free_port
-
-REPO = Path(__file__).resolve().parents[2]
-TOKEN = "webhook-token-not-for-logs"
-SERVE_TOKEN = "alertmanager-token-not-for-logs"
-
-
-def closed_window() -> dict[str, Any]:
-    """A daily one-hour window twelve hours from now: never open while a test runs."""
-    start = datetime.now(timezone.utc) + timedelta(hours=12)
-    return {"timezone": "UTC", "days": [], "start": start.strftime("%H:%M"), "duration_minutes": 60}
-
-
-def write_inventory(directory: Path, hosts: dict[str, str], alerts: dict[str, Any],
-                    host_policies: dict[str, Any] | None = None) -> Path:
-    groups: dict[str, Any] = {}
-    for host, tier in hosts.items():
-        groups.setdefault(tier, {"hosts": {}})["hosts"][host] = None
-    (directory / "group_vars").mkdir(parents=True, exist_ok=True)
-    (directory / "host_vars").mkdir(exist_ok=True)
-    (directory / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": groups}}))
-    (directory / "group_vars" / "all.yml").write_text(yaml.safe_dump({
-        "tripod_client": "acme",
-        "tripod_client_policy": {"maintenance_window": closed_window(), "alerts": alerts},
-    }))
-    for host, override in (host_policies or {}).items():
-        (directory / "host_vars" / f"{host}.yml").write_text(yaml.safe_dump({"tripod_host_policy": override}))
-    return directory
-
+from tests.integration.helpers import REPO, need, tripod
+from tests.integration.servicedesk import (
+    SERVE_TOKEN,
+    TOKEN,
+    MailServer,
+    Serve,
+    TicketApi,
+    environment,
+    free_port,
+    jsonl,
+    post,
+    write_inventory,
+)
 
 def seed(db: Path, problems: dict[str, list[tuple[str, str, str]]], tier: str = "tier_srp_server") -> None:
     from tripod.models import Finding
@@ -64,21 +44,6 @@ def seed(db: Path, problems: dict[str, list[tuple[str, str, str]]], tier: str = 
                                 status=status, evidence=f"seeded {status}") for check, severity, status in checks]
             store.record_host(run, HostResult(host=host, status="ok", client="acme", tier=tier, findings=findings))
         store.end_run(run)
-
-
-def environment(data: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ, TRIPOD_DATA_DIR=str(data), TRIPOD_WEBHOOK_TOKEN=TOKEN, PYTHONUNBUFFERED="1", **extra)
-    env.pop("ANSIBLE_CONFIG", None)
-    return env
-
-
-def tripod(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tripod.cli", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-def jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def assert_no_secret(*places: str | bytes, secrets: tuple[str, ...]) -> None:
@@ -256,37 +221,6 @@ def alert(host: str, name: str, status: str = "firing", **labels: str) -> dict[s
             "annotations": {"summary": f"{name} on {host}"}, "startsAt": "2026-11-27T10:00:00Z",
             "endsAt": "2026-11-27T11:00:00Z" if status == "resolved" else "0001-01-01T00:00:00Z",
             "fingerprint": f"{host}-{name}"}
-
-
-def post(url: str, alerts: list[dict[str, Any]], token: str | None = SERVE_TOKEN) -> tuple[int, dict[str, Any]]:
-    body = json.dumps({"version": "4", "status": "firing", "receiver": "tripod", "alerts": alerts}).encode()
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
-class Serve:
-    def __init__(self, inventory: Path, env: dict[str, str], *extra: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tripod.cli", "triage", "serve", "-i", str(inventory), "--listen", "127.0.0.1:0",
-             "--retry-interval", "0.5", *extra], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True)
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        match = re.search(r"listening on (127\.0\.0\.1:\d+)", line)
-        assert match, line + self.process.stdout.read()
-        self.base = f"http://{match.group(1)}"
-
-    def stop(self) -> str:
-        self.process.send_signal(signal.SIGTERM)
-        out, _ = self.process.communicate(timeout=30)
-        return out
 
 
 def test_serve_files_one_ticket_per_alert_and_a_restart_after_kill_loses_nothing(tmp_path):

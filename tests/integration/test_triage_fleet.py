@@ -14,7 +14,7 @@ import pytest
 
 from tests.fleet import fleet as fleet_lib
 from tests.fleet.harness import Fleet
-from tests.integration.cli import tripod
+from tests.integration.helpers import tripod
 
 pytestmark = pytest.mark.containers
 

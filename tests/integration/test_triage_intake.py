@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_triage_delivery import REPO, Serve, environment, jsonl, post, write_inventory
+from tests.integration.helpers import REPO
+from tests.integration.servicedesk import Serve, environment, jsonl, post, write_inventory
 
 STRANGER = {"status": "firing", "labels": {"alertname": "NodeDown", "client": "other-client", "host": "stranger.example"},
             "annotations": {"summary": "down"}, "startsAt": "2026-11-27T10:00:00Z", "fingerprint": "stranger"}

@@ -13,6 +13,7 @@ from tripod.checks import CHECKS, evaluate
 from tripod.checks.patching import lists_problem
 from tripod.models import CHECK_ID_PATTERN, Finding
 from tripod.policy import tier_policy
+from tripod.text import clip
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 POLICY = tier_policy("tier_srp_server")
@@ -249,3 +250,15 @@ def test_windows_update_last_search_decides_whether_pending_updates_are_assessed
     item = finding("TRP-PATCH-001", recorded)
     assert (item["status"], item["evidence"]) == (
         "not_assessed", "pending updates not assessed: package lists never downloaded: Windows Update (see TRP-PATCH-006)")
+
+
+# A long probe error keeps its head and its tail (issue 12 §5); tests/unit/test_probe_errors.py
+# has the module's side.
+PROBE_ERROR = "apt-get -s -o Debug::NoLocking=1 " + " ".join(f"package-{n}" for n in range(200)) + " timed out after 20.0 s"
+
+
+def test_the_finding_evidence_keeps_the_reason():
+    errors = [{"probe": "patches", "message": clip(PROBE_ERROR, 500)}]
+    evidence = finding("TRP-PATCH-001", facts(errors=errors))["evidence"]
+    assert len(evidence) == 300 and evidence.startswith("probe patches failed: apt-get -s")
+    assert evidence.endswith("timed out after 20.0 s")

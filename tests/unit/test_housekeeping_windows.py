@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.unit.test_windows_facts import ALIASES, APPROVED_VERBS, block_after, bracket_errors, tokenize
+from tests.powershell import ALIASES, APPROVED_VERBS, block_after, bracket_errors, tokenize
 
 ROLE = Path(__file__).resolve().parents[2] / "roles" / "housekeeping"
 PS1 = ROLE / "files" / "housekeeping.ps1"

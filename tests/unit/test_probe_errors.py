@@ -13,7 +13,6 @@ if str(REPO_ROOT / "collections") not in sys.path:
 from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_text import clip as host_clip  # noqa: E402
 from ansible_collections.tripod.maintenance.plugins.modules import compliance_facts as cf  # noqa: E402
 
-from tests.unit.test_checks import facts, finding  # noqa: E402
 from tripod.text import clip  # noqa: E402
 
 LONG = "apt-get -s -o Debug::NoLocking=1 " + " ".join(f"package-{n}" for n in range(200)) + " timed out after 20.0 s"
@@ -26,13 +25,6 @@ def test_the_module_keeps_the_command_and_the_reason():
     message = error["message"]
     assert len(message) == 500 and message.startswith("apt-get -s -o Debug::NoLocking=1 package-0 ")
     assert message.endswith("package-199 timed out after 20.0 s") and " [...] " in message
-
-
-def test_the_finding_evidence_keeps_the_reason():
-    errors = [{"probe": "patches", "message": host_clip(LONG, 500)}]
-    evidence = finding("TRP-PATCH-001", facts(errors=errors))["evidence"]
-    assert len(evidence) == 300 and evidence.startswith("probe patches failed: apt-get -s")
-    assert evidence.endswith("timed out after 20.0 s")
 
 
 def test_short_text_is_left_alone_and_both_sides_clip_alike():
