@@ -15,10 +15,9 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from tripod.models import Action, Finding
+from tripod.models import SEVERITY_RANK, Action, Finding
 from tripod.store import EvidenceStore
 
-SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 PROBLEM = ("fail", "error")
 
 
@@ -53,7 +52,8 @@ class VisitReport:
 
 
 def _severity(finding: Finding) -> int:
-    return SEVERITY_ORDER.get(finding.severity, 9)
+    """Sort key: most severe first, unknown severities last."""
+    return -SEVERITY_RANK.get(finding.severity, -1)
 
 
 def _needs_client(finding: Finding) -> Item:
