@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tripod.cli import _parse_extra_vars, main
+from tripod.cli import main
+from tripod.cli.run import _parse_extra_vars
 from tripod.errors import InputError
 
 REPO = Path(__file__).resolve().parents[2]

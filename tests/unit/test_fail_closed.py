@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tripod.cli import _parse_extra_vars
+from tripod.cli.run import _parse_extra_vars
 from tripod.errors import InputError
 from tripod.runner import RunRequest, RunResult, _cmdline, _write_vars_files, run_environment
 from tripod.store import EvidenceStore

@@ -16,7 +16,7 @@ from rich.console import Console
 from tripod.hardening import actions, load_catalog
 from tripod.hardening.host import audit_host
 from tripod.hardening.scope import override_action, selected
-from tripod.hardening.summary import show_after_run
+from tripod.cli.display import show_hardening as show_after_run
 from tripod.models import Action, Finding
 from tripod.policy import tier_policy
 from tripod.store import EvidenceStore, HostResult

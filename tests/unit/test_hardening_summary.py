@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from tripod.hardening.summary import show_after_run
+from tripod.cli.display import show_hardening as show_after_run
 from tripod.models import Action, Finding
 from tripod.store import EvidenceStore, HostResult
 

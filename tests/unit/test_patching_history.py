@@ -13,7 +13,8 @@ from tripod.checks import evaluate
 from tripod.models import Action, Finding
 from tripod.patching import outcome
 from tripod.patching.history import first_seen, with_first_seen
-from tripod.patching.summary import print_summary, summarize
+from tripod.cli.display import print_patch_summary as print_summary
+from tripod.patching.summary import summarize
 from tripod.policy import tier_policy
 from tripod.store import EvidenceStore, HostResult
 

@@ -7,7 +7,8 @@ import io
 from rich.console import Console
 
 from tripod.models import Action, Finding
-from tripod.run_summary import run_evidence, show_after_run
+from tripod.cli.display import show_health_and_housekeeping as show_after_run
+from tripod.run_summary import run_evidence
 from tripod.store import EvidenceStore, HostResult
 
 MIB = 1024 * 1024

@@ -63,9 +63,9 @@ def network_firmware(store: Any, client: str, today: date) -> dict[str, dict[str
 
 
 def cmd_roadmap(args: Any) -> int:
-    from tripod.cli import EXIT_OK, console
+    from tripod.cli.output import EXIT_OK, console
     from tripod.lifecycle.render import write_roadmap
-    from tripod.report.cli import _open_store, _out_dir
+    from tripod.cli.report import _open_store, _out_dir
     from tripod.store import default_path
 
     if not args.inventory or not args.client:
@@ -80,7 +80,7 @@ def cmd_roadmap(args: Any) -> int:
     finally:
         if store is not None:
             store.close()
-    from tripod.report.cli import _formats
+    from tripod.cli.report import _formats
 
     written = write_roadmap(roadmap, assets, today, _out_dir(args.out), _formats(args.format))
     console.print(f"[bold]{args.client}[/]: roadmap {roadmap.quarters[0]}..{roadmap.quarters[-1]}, total "

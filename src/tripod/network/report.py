@@ -101,10 +101,10 @@ def write_network_report(store: Any, client: str, month: str, out: Path, max_age
 
 def cmd_network(args: Any) -> int:
     """`tripod report --network --client C [--month YYYY-MM] [-i INVENTORY]`."""
-    from tripod.cli import EXIT_OK, console
+    from tripod.cli.output import EXIT_OK, console
     from tripod.errors import InputError
     from tripod.policy.resolve import tier_policy
-    from tripod.report.cli import _clients, _open_store, _out_dir
+    from tripod.cli.report import _clients, _open_store, _out_dir
     from tripod.report.period import parse_month
 
     month = parse_month(args.month) if args.month else datetime.now(timezone.utc).strftime("%Y-%m")

@@ -1,36 +1,26 @@
-"""The `tripod` command line."""
+"""`tripod run`, `tripod audit`, `tripod validate` and `tripod prune`: their options, and running a
+playbook with live progress, evidence opened first, and the per-host table and area summaries."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
-import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import yaml
-from rich.console import Console
 from rich.markup import escape
 
-from tripod import __version__
+from tripod.cli.output import (
+    EXIT_BAD_INPUT,
+    EXIT_HOSTS_FAILED,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    RunStopped,
+    console,
+    errors,
+)
 from tripod.errors import InputError
-
-EXIT_OK, EXIT_HOSTS_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-
-# Logs of scheduled runs (systemd, AWX, CI) are not terminals: give them room for whole lines.
-_LOG_WIDTH = None if sys.stdout.isatty() else 160
-console = Console(highlight=False, width=_LOG_WIDTH)
-errors = Console(stderr=True, highlight=False, width=_LOG_WIDTH)
-
-
-class RunStopped(Exception):
-    """The run could not go on (Ansible failed, evidence could not be recorded): the message is
-    printed as it is, and the command exits with `code`."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _vars_file(value: str, vault_password_file: str | None) -> Path:
@@ -109,17 +99,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
                         "before any host is contacted)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tripod",
-        description="Proactive IT maintenance for managed service providers: run tier policies on client "
-        "inventories, record the evidence, and report on it.",
-        epilog="Exit codes: 0 all hosts ok; 1 a host failed or was unreachable; 2 bad input; 3 internal error. "
-        "State lives in $TRIPOD_DATA_DIR (default ~/.local/share/tripod).",
-    )
-    parser.add_argument("--version", action="version", version=f"tripod {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
+def add_parsers(commands: Any) -> None:
+    """`run`, `audit`, `prune` and `validate`."""
     run = commands.add_parser(
         "run", help="run a playbook on an inventory",
         description="Run a Tripod playbook (a shipped one by name, e.g. preflight or audit, or a path) "
@@ -155,19 +136,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inventory_options(validate)
     validate.add_argument("--show", metavar="HOST", help="also print this host's tier and effective policy as YAML")
     validate.set_defaults(handler=cmd_validate)
-
-    from tripod.report.cli import add_parser as add_report_parser
-
-    add_report_parser(commands)
-
-    from tripod.triage.cli import add_parser as add_triage_parser
-
-    add_triage_parser(commands)
-
-    from tripod.visit import add_parser as add_visit_parser
-
-    add_visit_parser(commands, _add_run_options, _execute)
-    return parser
 
 
 def _validation(args: argparse.Namespace, warnings: list[str] | None = None):
@@ -259,7 +227,7 @@ def _run_left_open(run_id: str) -> bool:
 def _execute(args: argparse.Namespace, playbook_name: str, check: bool, run_table: bool = True):
     """Validate, open the evidence store, run with live progress, print the per-host table;
     return the RunResult. Raises RunStopped when Ansible fails or evidence cannot be recorded."""
-    from tripod.console import RunDisplay, summary_table
+    from tripod.cli.display import RunDisplay, summary_table
     from tripod.runner import RunRequest, new_run_id, resolve_playbook, run_playbook
 
     request = RunRequest(
@@ -323,9 +291,7 @@ def _execute(args: argparse.Namespace, playbook_name: str, check: bool, run_tabl
 def cmd_run(args: argparse.Namespace) -> int:
     result = _execute(args, args.playbook, args.check)
     if not args.no_evidence:
-        from tripod.hardening.summary import show_after_run as show_hardening
-        from tripod.patching.summary import show_after_run as show_patching
-        from tripod.run_summary import show_after_run as show_health_and_housekeeping
+        from tripod.cli.display import show_hardening, show_health_and_housekeeping, show_patching
 
         # Each prints only when the run recorded evidence of its area.
         show_health_and_housekeeping(console, result.run_id)  # failing health checks, space reclaimed
@@ -335,7 +301,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from tripod.console import audit_table
+    from tripod.cli.display import audit_table
     from tripod.store import EvidenceStore, default_path
 
     result = _execute(args, "audit", check=True, run_table=args.no_evidence)
@@ -372,30 +338,3 @@ def cmd_prune(args: argparse.Namespace) -> int:
                   f"{result.fact_snapshots} fact snapshot(s), {result.findings} finding(s), {result.actions} action(s)",
                   soft_wrap=True)
     return EXIT_OK
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] = args.handler
-    try:
-        return handler(args)
-    except InputError as exc:
-        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        return EXIT_BAD_INPUT
-    except RunStopped as exc:
-        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        return exc.code
-    except KeyboardInterrupt:
-        errors.print("[red]interrupted[/]: hosts already finished are recorded; rerun to continue")
-        return EXIT_HOSTS_FAILED
-    except Exception as exc:  # noqa: BLE001 - the user sees one line, never a traceback
-        errors.print(f"[red]internal error:[/] {type(exc).__name__}: {exc}")
-        errors.print("Please report this with the command you ran. Set TRIPOD_DEBUG=1 for the traceback.")
-        if __import__("os").environ.get("TRIPOD_DEBUG"):
-            raise
-        return EXIT_INTERNAL
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -156,7 +156,7 @@ def _clients(store: Any, wanted: str | None) -> list[str]:
 
 @io_errors_are_bad_input
 def cmd_report(args: argparse.Namespace) -> int:
-    from tripod.cli import EXIT_OK, console
+    from tripod.cli.output import EXIT_OK, console
     from tripod.report.batch import write_monthly_reports
     from tripod.report.render import write_report
     from tripod.report.review import build_review
@@ -234,7 +234,7 @@ def _smtp_secrets(args: argparse.Namespace) -> Any:
 
 
 def _send(console: Any, settings: Any, secrets: Any, month: str, written: Any) -> bool:
-    from tripod.cli import errors
+    from tripod.cli.output import errors
     from tripod.report.delivery import send_report
     from tripod.triage.sinks import Rejected, RetryLater
 
@@ -263,7 +263,7 @@ def _print_written(console: Any, client: str, summary: str, files: Iterable[Path
 
 @io_errors_are_bad_input
 def cmd_review_sign(args: argparse.Namespace) -> int:
-    from tripod.cli import EXIT_OK, console
+    from tripod.cli.output import EXIT_OK, console
     from tripod.report.review import build_review
     from tripod.report.settings import load_settings
     from tripod.report.signoff import read_notes, rewrite_review_files, sign_review

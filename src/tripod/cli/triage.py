@@ -76,7 +76,7 @@ def add_parser(commands: Any) -> None:
 
 
 def _routes(args: argparse.Namespace):
-    from tripod.cli import errors
+    from tripod.cli.output import errors
     from tripod.triage.routes import load_routes
 
     if not args.inventory:
@@ -126,7 +126,7 @@ def ticket_table(tickets: list[Any], title: str) -> Table:
 
 @io_errors_are_bad_input
 def cmd_triage(args: argparse.Namespace) -> int:
-    from tripod.cli import EXIT_BAD_INPUT, EXIT_HOSTS_FAILED, EXIT_OK, console, errors
+    from tripod.cli.output import EXIT_BAD_INPUT, EXIT_HOSTS_FAILED, EXIT_OK, console, errors
     from tripod.models import utc_now
     from tripod.store import EvidenceStore, default_path
     from tripod.triage.delivery import deliver, follow_policy
@@ -168,7 +168,7 @@ def _listen_address(value: str) -> tuple[str, int]:
 
 @io_errors_are_bad_input
 def cmd_serve(args: argparse.Namespace) -> int:
-    from tripod.cli import EXIT_OK, console
+    from tripod.cli.output import EXIT_OK, console
     from tripod.store import EvidenceStore, default_path
     from tripod.triage.delivery import follow_policy
     from tripod.triage.server import ALERTMANAGER_PATH, TriageServer
@@ -207,7 +207,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 @io_errors_are_bad_input
 def cmd_list(args: argparse.Namespace) -> int:
-    from tripod.cli import EXIT_OK, console
+    from tripod.cli.output import EXIT_OK, console
     from tripod.store import EvidenceStore, default_path
 
     if not default_path().exists():
