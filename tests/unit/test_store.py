@@ -84,8 +84,8 @@ def test_migrations_apply_in_order_and_a_broken_step_leaves_the_old_version(monk
         ("CREATE TABLE two (b INTEGER)", "INSERT INTO one (a) VALUES (1)"),
         ("CREATE TABLE three (c INTEGER)", "THIS IS NOT SQL"),
     )
-    monkeypatch.setattr(store_sqlite, "MIGRATIONS", steps)
-    monkeypatch.setattr(store_sqlite, "LATEST_VERSION", 3)
+    monkeypatch.setattr(migrations, "MIGRATIONS", steps)
+    monkeypatch.setattr(migrations, "LATEST_VERSION", 3)
     conn = sqlite3.connect(tmp_path / "m.sqlite", isolation_level=None)
     assert store_sqlite.migrate(conn, target=2) == 2
     assert conn.execute("SELECT a FROM one").fetchall() == [(1,)]

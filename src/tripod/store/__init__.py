@@ -1,6 +1,7 @@
 """The evidence store: every run, host result, fact snapshot, finding and action.
 
-SQLite by default, one file (`<data_dir>/evidence.sqlite`), one transaction per host.
+SQLite by default, one file (`<data_dir>/evidence.sqlite`), one transaction per host; or
+PostgreSQL when $TRIPOD_EVIDENCE_URL (or the path given) is `postgresql://user@host/db`.
 An `EvidenceStore` holds one connection: use one per thread or process (SQLite, in WAL
 mode, serialises the writers; readers never block).
 
@@ -12,6 +13,7 @@ mode, serialises the writers; readers never block).
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -22,6 +24,7 @@ from typing import Any
 from tripod.models import Action, Finding
 from tripod.paths import data_dir
 from tripod.store import hostrun, queries, reporting, retention, runstate, sqlite, writes
+from tripod.store.dialect import dialect_of, schema_version
 from tripod.store.hostrun import HostRunRecord
 from tripod.store.tickets import Ticket, TicketEvent, TicketStore
 from tripod.store.records import (
@@ -52,6 +55,7 @@ __all__ = [
     "TicketStore",
     "SignOff",
     "default_path",
+    "evidence_location",
     "host_status",
 ]
 
@@ -63,12 +67,42 @@ def default_path() -> Path:
     return data_dir() / DB_NAME
 
 
+#: URL schemes of a PostgreSQL store (`TRIPOD_EVIDENCE_URL=postgresql://user@host/db`).
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def evidence_location(target: str | Path | None = None) -> str | Path:
+    """Where the store is: `target`, else $TRIPOD_EVIDENCE_URL, else `default_path()`. A
+    `postgresql://` URL stays a string; `sqlite:///path` and plain paths become a Path."""
+    value: str | Path | None = target if target else os.environ.get("TRIPOD_EVIDENCE_URL") or None
+    if value is None:
+        return default_path()
+    if isinstance(value, str):
+        if value.startswith(POSTGRES_SCHEMES):
+            return value
+        if value.startswith("sqlite://"):
+            value = value.removeprefix("sqlite://") or str(default_path())
+    return Path(value).expanduser()
+
+
 class EvidenceStore:
     """One connection to the evidence store, migrated to the latest schema on open."""
 
     def __init__(self, path: str | Path | None = None, *, busy_timeout_ms: int = sqlite.BUSY_TIMEOUT_MS) -> None:
-        self.path = Path(path).expanduser() if path else default_path()
-        self._conn = sqlite.connect(self.path, busy_timeout_ms=busy_timeout_ms)
+        """`path`: a file, `sqlite:///file` or `postgresql://...` (default: `evidence_location()`)."""
+        location = evidence_location(path)
+        self._conn: Any
+        if isinstance(location, str):
+            from tripod.store import postgres
+
+            self.url = location
+            # Run directories (tripod.store.runstate) stay under the local data dir.
+            self.path = data_dir() / "evidence.postgresql"
+            self._conn = postgres.connect(location)
+        else:
+            self.url = f"sqlite://{location}"
+            self.path = location
+            self._conn = sqlite.connect(self.path, busy_timeout_ms=busy_timeout_ms)
 
     def close(self) -> None:
         self._conn.close()
@@ -92,16 +126,15 @@ class EvidenceStore:
 
     @property
     def schema_version(self) -> int:
-        return sqlite.schema_version(self._conn)
+        return schema_version(self._conn)
 
     def has_table(self, name: str) -> bool:
         """Whether the store's schema has a table `name` (for features other parts add)."""
-        row = self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
-        return row is not None
+        return dialect_of(self._conn).has_table(self._conn, name)
 
     def integrity_check(self) -> str:
-        """'ok' when SQLite finds the file consistent."""
-        return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
+        """'ok' when the database finds itself consistent (SQLite's integrity_check)."""
+        return dialect_of(self._conn).integrity_check(self._conn)
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -9,12 +9,12 @@ do), so that a score does not depend on which playbook ran last.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from tripod.models import Finding
 from tripod.store.queries import finding_from_row
+from tripod.store.dialect import Connection
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class HostRunRecord:
     latest: list[Finding] = field(default_factory=list)
 
 
-def latest_results(conn: sqlite3.Connection, client: str, host: str) -> list[Finding]:
+def latest_results(conn: Connection, client: str, host: str) -> list[Finding]:
     """The latest result of each of the host's checks for its client, in the newest month with any."""
     month = conn.execute("SELECT MAX(month) FROM latest_results WHERE client = ? AND host = ?",
                          (client, host)).fetchone()[0]
@@ -43,7 +43,7 @@ def latest_results(conn: sqlite3.Connection, client: str, host: str) -> list[Fin
         " WHERE l.client = ? AND l.month = ? AND l.host = ? ORDER BY l.check_id", (client, month, host))]
 
 
-def host_run(conn: sqlite3.Connection, run_id: str, host: str, client: str | None = None) -> HostRunRecord | None:
+def host_run(conn: Connection, run_id: str, host: str, client: str | None = None) -> HostRunRecord | None:
     """The host's status, newest facts and findings in the run, and with a client its latest result of
     every check; None when the run is unknown."""
     run = conn.execute("SELECT check_mode FROM runs WHERE run_id = ?", (run_id,)).fetchone()

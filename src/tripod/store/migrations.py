@@ -1,9 +1,9 @@
 """The evidence store's schema, as an ordered list of migrations.
 
 Migration N (1-based) takes a database at version N-1 to version N. Never edit a released
-step: append a new one. The SQL is kept portable (no SQLite-only types or functions) so
-that the same steps can seed a PostgreSQL store later; the SQLite-specific bits (the
-version counter, pragmas, AUTOINCREMENT-free integer keys) live in `tripod.store.sqlite`.
+step: append a new one. The SQL is kept portable (no SQLite-only types or functions): the
+same steps build the SQLite and the PostgreSQL store. What differs (the version counter, the
+column types PostgreSQL spells otherwise: INTEGER keys, REAL) lives in `tripod.store.dialect`.
 Times are ISO 8601 UTC text (`2026-11-27T23:05:00Z`), so they sort as text and the month
 is `substr(time, 1, 7)`.
 """

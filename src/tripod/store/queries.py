@@ -7,7 +7,6 @@ loading every host into memory.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,37 +14,38 @@ from tripod.models import STATUSES, Action, Finding, score_from_counts
 from tripod.store.records import COUNT_KEYS, FactSnapshot, HostRun, MonthlySummary, RunInfo, month_bounds
 from tripod.store.waiver_columns import from_columns
 from tripod.store.summaries import NO_CLIENT, actions_summary_sql, client_filter, findings_summary_sql
+from tripod.store.dialect import Connection, Row
 
 _FINDING_FIELDS = ("area", "check_id", "title", "severity", "status", "evidence", "remediation", "waiver",
                    "host", "client", "tier", "run_id", "time")
 _ACTION_FIELDS = ("area", "kind", "detail", "changed", "bytes", "host", "client", "tier", "run_id", "time")
 
 
-def finding_from_row(row: sqlite3.Row) -> Finding:
+def finding_from_row(row: Row) -> Finding:
     """A `findings` row (SELECT *) as a Finding, its waiver from the structured column."""
     values = {name: row[name] for name in _FINDING_FIELDS}
     values["waiver"] = from_columns(row["waiver"], row["waiver_detail"])
     return Finding(**values)
 
 
-def _action(row: sqlite3.Row) -> Action:
+def _action(row: Row) -> Action:
     values = {name: row[name] for name in _ACTION_FIELDS}
     values["changed"] = bool(values["changed"])
     return Action(**values)
 
 
-def _snapshot(row: sqlite3.Row) -> FactSnapshot:
+def _snapshot(row: Row) -> FactSnapshot:
     return FactSnapshot(run_id=row["run_id"], host=row["host"], client=row["client"],
                         collected_at=row["collected_at"], facts=json.loads(row["facts"]))
 
 
-def _run(row: sqlite3.Row) -> RunInfo:
+def _run(row: Row) -> RunInfo:
     return RunInfo(run_id=row["run_id"], playbook=row["playbook"], inventory=json.loads(row["inventory"]),
                    clients=json.loads(row["clients"]), check_mode=bool(row["check_mode"]),
                    started_at=row["started_at"], ended_at=row["ended_at"], status=row["status"])
 
 
-def list_runs(conn: sqlite3.Connection, *, client: str | None = None, since: str | None = None,
+def list_runs(conn: Connection, *, client: str | None = None, since: str | None = None,
               limit: int | None = 50) -> list[RunInfo]:
     """Runs, newest first; `client` keeps runs that touched one of its hosts."""
     where, params = ["1 = 1"], []
@@ -61,12 +61,12 @@ def list_runs(conn: sqlite3.Connection, *, client: str | None = None, since: str
     return [_run(row) for row in conn.execute(sql, params)]
 
 
-def get_run(conn: sqlite3.Connection, run_id: str) -> RunInfo | None:
+def get_run(conn: Connection, run_id: str) -> RunInfo | None:
     row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
     return _run(row) if row else None
 
 
-def run_hosts(conn: sqlite3.Connection, run_id: str) -> list[HostRun]:
+def run_hosts(conn: Connection, run_id: str) -> list[HostRun]:
     return [
         HostRun(run_id=row["run_id"], host=row["host"], client=row["client"], tier=row["tier"], status=row["status"],
                 counts={key: row[key] for key in COUNT_KEYS}, message=row["message"], finished_at=row["finished_at"])
@@ -74,14 +74,14 @@ def run_hosts(conn: sqlite3.Connection, run_id: str) -> list[HostRun]:
     ]
 
 
-def clients(conn: sqlite3.Connection) -> list[str]:
+def clients(conn: Connection) -> list[str]:
     """Every client the store has seen."""
     return [row[0] for row in conn.execute(
         "SELECT client FROM run_hosts WHERE client IS NOT NULL UNION "
         "SELECT client FROM monthly_summaries WHERE client <> '' ORDER BY 1")]
 
 
-def latest_facts(conn: sqlite3.Connection, client: str | None, *, before: str | None = None) -> Iterator[FactSnapshot]:
+def latest_facts(conn: Connection, client: str | None, *, before: str | None = None) -> Iterator[FactSnapshot]:
     """Each host's newest fact snapshot for `client` (collected before `before`, if given), by host."""
     condition, params = client_filter(client, "f.client")
     inner_condition, _ = client_filter(client, "g.client")
@@ -110,7 +110,7 @@ def _month_query(table: str, client: str | None, month: str, host: str | None) -
     return sql, args
 
 
-def findings(conn: sqlite3.Connection, client: str | None, month: str, *, host: str | None = None,
+def findings(conn: Connection, client: str | None, month: str, *, host: str | None = None,
              latest_only: bool = False) -> Iterator[Finding]:
     """The client's findings in `month` (YYYY-MM, UTC) by host, check and time.
 
@@ -124,14 +124,14 @@ def findings(conn: sqlite3.Connection, client: str | None, month: str, *, host: 
         yield finding_from_row(row)
 
 
-def actions(conn: sqlite3.Connection, client: str | None, month: str, *, host: str | None = None) -> Iterator[Action]:
+def actions(conn: Connection, client: str | None, month: str, *, host: str | None = None) -> Iterator[Action]:
     """The client's actions in `month` (YYYY-MM, UTC), by host and time."""
     sql, args = _month_query("actions", client, month, host)
     for row in conn.execute(sql + " ORDER BY host, time, id", args):
         yield _action(row)
 
 
-def monthly_summaries(conn: sqlite3.Connection, client: str | None, month: str) -> list[MonthlySummary]:
+def monthly_summaries(conn: Connection, client: str | None, month: str) -> list[MonthlySummary]:
     """Per host and area for `month`: the rolled-up summary where retention pruned the raw rows,
     otherwise computed live from them with the same rule. Sorted by host and area."""
     start, end = month_bounds(month)
@@ -162,7 +162,7 @@ def monthly_summaries(conn: sqlite3.Connection, client: str | None, month: str) 
     return [summaries[key] for key in sorted(summaries)]
 
 
-def run_facts(conn: sqlite3.Connection, run_id: str) -> Iterator[FactSnapshot]:
+def run_facts(conn: Connection, run_id: str) -> Iterator[FactSnapshot]:
     """Every fact snapshot one run recorded, by host (the newest per host when a run took several)."""
     sql = """
         SELECT f.run_id, f.host, f.client, f.collected_at, f.facts FROM fact_snapshots f
@@ -175,13 +175,13 @@ def run_facts(conn: sqlite3.Connection, run_id: str) -> Iterator[FactSnapshot]:
         yield _snapshot(row)
 
 
-def run_findings(conn: sqlite3.Connection, run_id: str) -> Iterator[Finding]:
+def run_findings(conn: Connection, run_id: str) -> Iterator[Finding]:
     """Every finding one run recorded, by host and check."""
     for row in conn.execute("SELECT * FROM findings WHERE run_id = ? ORDER BY host, check_id, id", (run_id,)):
         yield finding_from_row(row)
 
 
-def host_fact_history(conn: sqlite3.Connection, host: str, client: str | None,
+def host_fact_history(conn: Connection, host: str, client: str | None,
                       before: str | None = None) -> Iterator[FactSnapshot]:
     """One host's fact snapshots, newest first (collected before `before`, if given), streamed."""
     condition, params = client_filter(client)
@@ -194,7 +194,7 @@ def host_fact_history(conn: sqlite3.Connection, host: str, client: str | None,
         yield _snapshot(row)
 
 
-def run_actions(conn: sqlite3.Connection, run_id: str) -> Iterator[Action]:
+def run_actions(conn: Connection, run_id: str) -> Iterator[Action]:
     """Every action one run recorded, by host and time."""
     for row in conn.execute("SELECT * FROM actions WHERE run_id = ? ORDER BY host, time, id", (run_id,)):
         yield _action(row)

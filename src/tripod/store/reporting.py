@@ -7,13 +7,12 @@ rows and never holds every host's facts at once.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from tripod.store.records import FactSnapshot
-from tripod.store.sqlite import transaction
+from tripod.store.dialect import Connection, dialect_of, transaction
 from tripod.store.waiver_columns import detail as waiver_detail
 
 
@@ -53,14 +52,12 @@ class SignOff:
     review_digest: str | None
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
-    """Plain tuples (the store's connection makes sqlite3.Row objects, slower to build and read)."""
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    return cursor.execute(sql, params)
+def _rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> Any:
+    """Plain tuples (the store's connection makes row objects, slower to build and read)."""
+    return dialect_of(conn).plain_rows(conn, sql, params)
 
 
-def host_sightings(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[HostSighting]:
+def host_sightings(conn: Connection, client: str, start: str, end: str) -> Iterator[HostSighting]:
     """The client's host rows of runs that finished in [start, end), by host and time."""
     sql = """
         SELECT h.host, h.client, h.tier, h.status, h.finished_at, h.run_id, r.playbook, h.message
@@ -99,16 +96,16 @@ def _nest(paths: tuple[str, ...], values: list[object]) -> dict[str, object]:
     return facts
 
 
-# SQLite's JSON functions do the extraction in C, so a report parses a few hundred bytes per
-# snapshot instead of the whole document. (A PostgreSQL store would use jsonb operators here.)
+# The database's JSON functions (SQLite's JSON1, PostgreSQL's jsonb operators) do the extraction
+# in C, so a report parses a few hundred bytes per snapshot instead of the whole document.
 
-def latest_report_facts(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[FactSnapshot]:
+def latest_report_facts(conn: Connection, client: str, start: str, end: str) -> Iterator[FactSnapshot]:
     """Each host's newest snapshot collected in [start, end), reduced to REPORT_FACT_PATHS, by host."""
-    # json_extract with several paths parses the document once and returns their values as an array.
-    paths = ", ".join(f"'$.{path}'" for path in REPORT_FACT_PATHS)
+    # One extraction of several paths parses the document once and returns their values as an array.
+    values = dialect_of(conn).json_values("s.facts", REPORT_FACT_PATHS)
     # The window ranks narrow rows (ids); the documents are then read by primary key.
     sql = f"""
-        SELECT s.run_id, s.host, s.client, s.collected_at, json_extract(s.facts, {paths})
+        SELECT s.run_id, s.host, s.client, s.collected_at, {values}
         FROM (SELECT id FROM (
                   SELECT id, ROW_NUMBER() OVER (PARTITION BY host ORDER BY collected_at DESC, id DESC) AS rn
                   FROM fact_snapshots WHERE client = ? AND collected_at >= ? AND collected_at < ?
@@ -121,12 +118,14 @@ def latest_report_facts(conn: sqlite3.Connection, client: str, start: str, end: 
                            facts=_nest(REPORT_FACT_PATHS, json.loads(row[4])))
 
 
-def fact_samples(conn: sqlite3.Connection, client: str, start: str, end: str) -> Iterator[FactSample]:
+def fact_samples(conn: Connection, client: str, start: str, end: str) -> Iterator[FactSample]:
     """Every snapshot of the client collected in [start, end), reduced to what trends need, by host and time."""
-    sql = """
-        SELECT host, collected_at, COALESCE(json_extract(facts, '$.capacity.filesystems'), '[]'), security_count,
-               CASE WHEN security_count > 0 THEN json_extract(facts, '$.patches.pending') END
-        FROM (SELECT id, host, collected_at, facts, json_extract(facts, '$.patches.security_count') AS security_count
+    dialect = dialect_of(conn)
+    sql = f"""
+        SELECT host, collected_at, COALESCE({dialect.json_text("facts", "capacity.filesystems")}, '[]'), security_count,
+               CASE WHEN security_count > 0 THEN {dialect.json_text("facts", "patches.pending")} END
+        FROM (SELECT id, host, collected_at, facts,
+                     {dialect.json_integer("facts", "patches.security_count")} AS security_count
               FROM fact_snapshots WHERE client = ? AND collected_at >= ? AND collected_at < ?) AS snapshots
         ORDER BY host, collected_at, id
     """
@@ -136,7 +135,7 @@ def fact_samples(conn: sqlite3.Connection, client: str, start: str, end: str) ->
         yield FactSample(row[0], row[1], json.loads(row[2]), row[3], names)
 
 
-def latest_findings(conn: sqlite3.Connection, client: str, month: str) -> Iterator[tuple[Any, ...]]:
+def latest_findings(conn: Connection, client: str, month: str) -> Iterator[tuple[Any, ...]]:
     """Each host's latest result of each check in `month` (YYYY-MM) as plain rows, by host and check:
     (host, area, check_id, title, severity, status, evidence, remediation, waiver, tier, time).
 
@@ -154,7 +153,7 @@ def latest_findings(conn: sqlite3.Connection, client: str, month: str) -> Iterat
         yield (*row[:8], waiver_detail(row[8], row[11]), *row[9:11])
 
 
-def check_results(conn: sqlite3.Connection, client: str, start: str, end: str, check_id: str,
+def check_results(conn: Connection, client: str, start: str, end: str, check_id: str,
                   statuses: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
     """Every result of `check_id` with one of `statuses` in [start, end): (host, time, status, evidence)."""
     marks = ", ".join("?" for _ in statuses)
@@ -166,7 +165,7 @@ def check_results(conn: sqlite3.Connection, client: str, start: str, end: str, c
     return list(_rows(conn, sql, (client, start, end, check_id, *statuses)))
 
 
-def recurring_failures(conn: sqlite3.Connection, client: str, start: str, end: str,
+def recurring_failures(conn: Connection, client: str, start: str, end: str,
                        min_months: int = 2) -> list[RecurringFailure]:
     """Checks whose latest result in a month was fail or error, in at least `min_months`
     months of [start, end) (whole months), per host; the most recurrent first."""
@@ -187,7 +186,7 @@ def recurring_failures(conn: sqlite3.Connection, client: str, start: str, end: s
     return sorted(result, key=lambda r: (-len(r.months), r.host, r.check_id))
 
 
-def month_status_counts(conn: sqlite3.Connection, client: str,
+def month_status_counts(conn: Connection, client: str,
                         month: str) -> Iterator[tuple[str, str, str, dict[str, Any] | str | None, int]]:
     """(host, area, status, waiver, count) over each host's latest result of each check in `month`,
     in no particular order; `waiver` as in latest_findings()."""
@@ -201,7 +200,7 @@ def month_status_counts(conn: sqlite3.Connection, client: str,
         yield (row[0], row[1], row[2], waiver_detail(row[3], row[4]), row[5])
 
 
-def ticket_rows(conn: sqlite3.Connection, client: str, start: str, end: str) -> list[dict[str, object]]:
+def ticket_rows(conn: Connection, client: str, start: str, end: str) -> list[dict[str, object]]:
     """The client's Service Desk tickets (triage, migration 3) opened before `end` and not resolved
     before `start`: those opened, resolved, or still open in [start, end)."""
     sql = """
@@ -213,7 +212,7 @@ def ticket_rows(conn: sqlite3.Connection, client: str, start: str, end: str) -> 
     return [dict(zip(names, row, strict=True)) for row in conn.execute(sql, (client, end, start))]
 
 
-def add_signoff(conn: sqlite3.Connection, signoff: SignOff) -> None:
+def add_signoff(conn: Connection, signoff: SignOff) -> None:
     with transaction(conn):
         conn.execute(
             "INSERT INTO review_signoffs (client, half, engineer, notes, signed_at, review_digest)"
@@ -221,7 +220,7 @@ def add_signoff(conn: sqlite3.Connection, signoff: SignOff) -> None:
             (signoff.client, signoff.half, signoff.engineer, signoff.notes, signoff.signed_at, signoff.review_digest))
 
 
-def signoffs(conn: sqlite3.Connection, client: str, half: str) -> list[SignOff]:
+def signoffs(conn: Connection, client: str, half: str) -> list[SignOff]:
     """Every sign-off of the client's review for `half`, oldest first."""
     rows = conn.execute(
         "SELECT client, half, engineer, notes, signed_at, review_digest FROM review_signoffs"

@@ -8,12 +8,11 @@ whole months either raw or summarised, and writers are never blocked for long.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timezone
 
 from tripod.models import STATUSES
 from tripod.store.records import PruneResult, add_months, month_bounds
-from tripod.store.sqlite import transaction
+from tripod.store.dialect import Connection, transaction
 from tripod.store.summaries import actions_summary_sql, findings_summary_sql
 
 _STATUS_COLUMNS = ", ".join(STATUSES)
@@ -41,14 +40,14 @@ _SCORE = """
 """
 
 
-def _oldest_month(conn: sqlite3.Connection) -> str | None:
+def _oldest_month(conn: Connection) -> str | None:
     oldest = [row[0] for row in conn.execute(
         "SELECT MIN(time) FROM findings UNION ALL SELECT MIN(time) FROM actions"
         " UNION ALL SELECT MIN(collected_at) FROM fact_snapshots") if row[0]]
     return min(oldest)[:7] if oldest else None
 
 
-def prune(conn: sqlite3.Connection, before_months: int, *, now: datetime | None = None) -> PruneResult:
+def prune(conn: Connection, before_months: int, *, now: datetime | None = None) -> PruneResult:
     """Keep the current month and the `before_months` before it; roll up and delete the rest.
 
     With before_months=12 on 2026-11-27 the cutoff is 2025-11-01T00:00:00Z: October 2025

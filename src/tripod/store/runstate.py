@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from tripod.models import format_time, utc_now
-from tripod.store.sqlite import transaction
+from tripod.store.dialect import Connection, transaction
 
 #: A run left `running` with no controller file (written before this existed, or by a tool
 #: that writes none) is taken as dead once it is this old; no Tripod run lasts that long.
@@ -80,7 +79,7 @@ def controllers_alive(directory: Path) -> bool | None:
     return any(_alive(record) for record in records if isinstance(record, dict))
 
 
-def abort_run(conn: sqlite3.Connection, run_id: str, ended_at: str | None = None) -> bool:
+def abort_run(conn: Connection, run_id: str, ended_at: str | None = None) -> bool:
     """Close a run that is still `running` as `aborted`; False if it was already closed."""
     with transaction(conn):
         clients = [row[0] for row in conn.execute(
@@ -91,7 +90,7 @@ def abort_run(conn: sqlite3.Connection, run_id: str, ended_at: str | None = None
     return bool(updated)
 
 
-def abort_stale(conn: sqlite3.Connection, db_path: Path, now: datetime | None = None) -> list[str]:
+def abort_stale(conn: Connection, db_path: Path, now: datetime | None = None) -> list[str]:
     """Close as `aborted` every `running` run whose controller processes are all gone."""
     now = now or datetime.now(timezone.utc)
     cutoff = format_time(now - ORPHAN_AFTER)

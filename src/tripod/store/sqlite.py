@@ -1,15 +1,16 @@
-"""Everything SQLite-specific about the evidence store: connecting, pragmas, transactions,
-the schema version counter. A PostgreSQL backend would replace this module only."""
+"""Opening the SQLite evidence store: the file, WAL and the pragmas. The SQL that differs
+between SQLite and PostgreSQL lives in `tripod.store.dialect`; PostgreSQL opens in
+`tripod.store.postgres`."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from tripod.store.migrations import LATEST_VERSION, MIGRATIONS
+from tripod.store.dialect import migrate, schema_version, transaction
+
+__all__ = ["BUSY_TIMEOUT_MS", "connect", "migrate", "schema_version", "transaction"]
 
 #: How long a writer waits for another writer's lock before giving up (milliseconds).
 BUSY_TIMEOUT_MS = 60_000
@@ -49,42 +50,3 @@ def _journal_mode_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> str:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction: all or nothing. IMMEDIATE takes the write lock up front, so
-    two writers never deadlock upgrading a read lock."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-def schema_version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
-
-def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
-    """Apply every migration above the database's version, each step in its own transaction
-    with the version bump, so a crash leaves the database at a whole version. Safe when
-    several processes open a new database at once: the version is re-read under the lock."""
-    if target is None:
-        target = LATEST_VERSION
-    current = schema_version(conn)
-    if current > LATEST_VERSION:
-        raise RuntimeError(f"the evidence store is at schema version {current}, newer than this Tripod "
-                           f"knows ({LATEST_VERSION}); upgrade Tripod")
-    if current >= target:
-        return current
-    while True:
-        with transaction(conn):
-            version = schema_version(conn)
-            if version >= target:
-                return version
-            for statement in MIGRATIONS[version]:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {version + 1}")

@@ -9,7 +9,6 @@ of a step or none of it.
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from tripod.models import Finding
-from tripod.store.sqlite import transaction
+from tripod.store.dialect import Connection, Row, transaction
 from tripod.store.waiver_columns import from_columns
 
 # Values (plain text in the schema; this module writes only these): a ticket is open or resolved; its events are
@@ -92,12 +91,12 @@ class NewFinding:
     finding: Finding
 
 
-def _ticket(row: sqlite3.Row) -> Ticket:
+def _ticket(row: Row) -> Ticket:
     return Ticket(**{name: row[name] for name in _TICKET_COLUMNS})
 
 
-def _event(row: sqlite3.Row) -> TicketEvent:
-    values = {name: row[name] for name in row.keys()}  # noqa: SIM118 - sqlite3.Row is not iterable by key
+def _event(row: Row) -> TicketEvent:
+    values = {name: row[name] for name in row.keys()}  # noqa: SIM118 - Row is not iterable by key
     values["target"] = json.loads(values["target"])
     values["payload"] = json.loads(values["payload"])
     return TicketEvent(**values)
@@ -129,7 +128,7 @@ def target_key(sink: str, target: Mapping[str, Any]) -> str:
 class TicketStore:
     """Triage's tables, on the evidence store's connection."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     @contextmanager

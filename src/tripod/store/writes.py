@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tripod.models import normalize_time, utc_now
 from tripod.store.records import COUNT_KEYS, HostResult
-from tripod.store.sqlite import transaction
+from tripod.store.dialect import Connection, transaction
 from tripod.store.waiver_columns import to_columns
 
 _FINDING_COLUMNS = ("run_id", "host", "client", "tier", "time", "area", "check_id", "title", "severity", "status",
@@ -51,7 +50,7 @@ def dump_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
 
 
-def start_run(conn: sqlite3.Connection, run_id: str, *, playbook: str | None, inventory: Iterable[str],
+def start_run(conn: Connection, run_id: str, *, playbook: str | None, inventory: Iterable[str],
               check_mode: bool, started_at: str | None = None) -> None:
     """Record that a run started (status `running`). Starting a known run id again reopens it."""
     with transaction(conn):
@@ -74,7 +73,7 @@ def _snapshot_time(facts: Mapping[str, Any], default: str) -> str:
     return default
 
 
-def record_host(conn: sqlite3.Connection, run_id: str, result: HostResult) -> None:
+def record_host(conn: Connection, run_id: str, result: HostResult) -> None:
     """Write one host's status, fact snapshots, findings and actions in ONE transaction.
 
     Calling it again for the same run and host adds the new snapshots, findings and actions
@@ -113,7 +112,7 @@ def record_host(conn: sqlite3.Connection, run_id: str, result: HostResult) -> No
             ])
 
 
-def end_run(conn: sqlite3.Connection, run_id: str, *, status: str | None = None, ended_at: str | None = None) -> str:
+def end_run(conn: Connection, run_id: str, *, status: str | None = None, ended_at: str | None = None) -> str:
     """Close a run: its clients from its hosts, its status (`failed` when any host failed or was
     unreachable, else `ok`) unless given. Returns the status."""
     with transaction(conn):
