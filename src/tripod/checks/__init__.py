@@ -9,10 +9,10 @@ runs them for the areas a play asks for.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from tripod.checks import health, patching
-from tripod.checks.base import Check
+from tripod.checks.engine import Check
 
 CHECKS: dict[str, tuple[Check, ...]] = {
     "patching": patching.CHECKS,

@@ -1,4 +1,11 @@
-"""The Check type: metadata plus a function from facts and policy to a status and evidence."""
+"""The one check engine: every check, health, patching or hardening, is a function of the facts
+(and its policy or parameters) that returns an `Outcome`; `guarded` runs it the same way for all:
+a failed probe it relies on makes it `error`, facts it cannot find make it `not_assessed`
+(`NotAssessed`) or `error` (incomplete facts), never a pass.
+
+`Check` is a health or patching check with its metadata (tripod.checks.health, .patching); the
+hardening catalog's checks are registered by name in tripod.hardening.evaluators.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +25,10 @@ class Outcome(NamedTuple):
 
 
 Evaluator = Callable[[Mapping[str, Any], Mapping[str, Any], datetime], Outcome]
+
+
+class NotAssessed(Exception):
+    """The facts lack what this check needs (an older facts module, a probe that did not run)."""
 
 
 def passed(evidence: str) -> Outcome:
@@ -45,6 +56,20 @@ def probe_error(facts: Mapping[str, Any], *probes: str) -> Outcome | None:
     return None
 
 
+def guarded(evaluate: Callable[..., Outcome], facts: Mapping[str, Any], probes: tuple[str, ...],
+            *args: Any) -> Outcome:
+    """Run `evaluate(facts, *args)`, turning a failed probe and missing facts into honest statuses."""
+    failure = probe_error(facts, *probes)
+    if failure is not None:
+        return failure
+    try:
+        return evaluate(facts, *args)
+    except NotAssessed as exc:
+        return Outcome("not_assessed", str(exc))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return Outcome("error", clip(f"facts incomplete for this check: {type(exc).__name__}: {exc}", 300))
+
+
 @dataclass(frozen=True)
 class Check:
     check_id: str
@@ -59,16 +84,10 @@ class Check:
 
     def run(self, facts: Mapping[str, Any], policy: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
         now = now or datetime.now(timezone.utc)
-        outcome = None
         if self.needs_policy_list and not policy["health"][self.needs_policy_list]:
             outcome = not_applicable(f"the policy lists no {self.needs_policy_list.replace('_', ' ')}")
-        elif self.probes:
-            outcome = probe_error(facts, *self.probes)
-        if outcome is None:
-            try:
-                outcome = self.evaluate(facts, policy, now)
-            except (KeyError, TypeError, ValueError) as exc:
-                outcome = Outcome("error", f"facts incomplete for this check: {type(exc).__name__}: {exc}"[:300])
+        else:
+            outcome = guarded(self.evaluate, facts, self.probes, policy, now)
         return {
             "area": self.area,
             "check_id": self.check_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from tripod.checks.base import Check, Outcome, failed, listing, parse_time, passed
+from tripod.checks.engine import Check, Outcome, failed, listing, parse_time, passed
 
 
 def lists_problem(facts: Mapping[str, Any], policy: Mapping[str, Any]) -> str | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Mapping, Sequence
 
-from tripod.checks.base import Outcome, listing
+from tripod.checks.engine import Outcome, listing
 from tripod.hardening.catalog import DISRUPTIONS, Catalog, Control
 from tripod.hardening.evaluators import CheckContext, run_check
 from tripod.hardening.params import resolve

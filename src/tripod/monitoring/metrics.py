@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from tripod.checks.base import parse_time
+from tripod.checks.engine import parse_time
 from tripod.models import AREAS, SEVERITIES, STATUSES, score
 from tripod.store.hostrun import HostRunRecord
 from tripod.store.records import HOST_STATUSES

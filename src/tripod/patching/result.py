@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tripod.checks import health
-from tripod.checks.base import listing, parse_time
+from tripod.checks.engine import listing, parse_time
 from tripod.patching import outcome, versions, windows
 from tripod.patching.failures import classify
 
