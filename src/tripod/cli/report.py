@@ -199,7 +199,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.review:
             for client in clients:
                 data = build_review(store, client, args.half, waivers=waivers,
-                                    tiers=review_tiers(settings[client]))
+                                    tiers=review_tiers(settings[client]), settings=settings[client])
                 _print_written(console, client, data["signoff_state"],
                                write_report(data, args.out, formats or list(settings[client].formats)))
             return EXIT_OK

@@ -16,6 +16,14 @@ def plan(inventory: list[str], client: str, years: int, today: date, store: Any 
          vault_password_file: str | None = None) -> tuple[Roadmap, list[Asset]]:
     """The client's asset register and roadmap from the inventory (hosts, tiers, policies, asset
     file) and, when a store is given, each host's latest facts."""
+    assets, policies = register(inventory, client, today, store, vault_password_file)
+    return build_roadmap(client, assets, policies, today, years), assets
+
+
+def register(inventory: list[str], client: str, today: date, store: Any | None,
+             vault_password_file: str | None = None) -> tuple[list[Asset], dict[str, Any]]:
+    """The client's asset register and each host's effective policy (its `lifecycle` section
+    drives the roadmap); the monthly report's lifecycle summary reads the same."""
     from tripod.hardening.host import inventory_directory
     from tripod.inventory import validate_inventory
     from tripod.network.inventory import GROUP
@@ -44,8 +52,7 @@ def plan(inventory: list[str], client: str, years: int, today: date, store: Any 
         assets.append(asset_of(resolution.host, str(resolution.tier), known, records.get(resolution.host), at,
                                network=GROUP in groups.get(resolution.host, []),
                                firmware=firmware.get(resolution.host)))
-    policies = {r.host: r.policy for r in mine if r.policy}
-    return build_roadmap(client, assets, policies, today, years), assets
+    return assets, {r.host: r.policy for r in mine if r.policy}
 
 
 def network_firmware(store: Any, client: str, today: date) -> dict[str, dict[str, str | None]]:

@@ -13,14 +13,14 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from tripod.models import Finding
 
 PREFIX = "TRP-NET-"
-BACKUP, DRIFT, FIRMWARE = "TRP-NET-001", "TRP-NET-002", "TRP-NET-020"
+BACKUP, DRIFT, BASELINE, FIRMWARE = "TRP-NET-001", "TRP-NET-002", "TRP-NET-003", "TRP-NET-020"
 
 
 @dataclass
@@ -32,6 +32,7 @@ class DeviceRow:
     backup_evidence: str = ""
     drift: str = "not assessed"
     drift_evidence: str = ""
+    baseline: str = "not assessed"  # the golden baseline snippets (TRP-NET-003)
     firmware: str = "not assessed"
     firmware_evidence: str = ""
     failing: list[dict[str, str]] = field(default_factory=list)
@@ -42,9 +43,11 @@ def _hours(since: str, now: datetime) -> float:
     return round((now - moment).total_seconds() / 3600, 1)
 
 
-def device_rows(findings: list[Finding], now: datetime, max_age_hours: Mapping[str, int] | int) -> list[DeviceRow]:
-    """One row per device from its latest TRP-NET findings."""
-    rows: dict[str, DeviceRow] = {}
+def device_rows(findings: list[Finding], now: datetime, max_age_hours: Mapping[str, int] | int,
+                devices: Iterable[str] = ()) -> list[DeviceRow]:
+    """One row per device from its latest TRP-NET findings; `devices` also get a row (no backup,
+    not assessed) when they have no TRP-NET finding (the monthly report's network-tier hosts)."""
+    rows: dict[str, DeviceRow] = {host: DeviceRow(host=host) for host in sorted(devices)}
     for finding in sorted(findings, key=lambda f: (str(f.host), f.check_id)):
         if not finding.check_id.startswith(PREFIX):
             continue
@@ -60,13 +63,15 @@ def device_rows(findings: list[Finding], now: datetime, max_age_hours: Mapping[s
         elif finding.check_id == DRIFT:
             row.drift = {"pass": "no change", "fail": "changed"}.get(finding.status, "not assessed")
             row.drift_evidence = finding.evidence
+        elif finding.check_id == BASELINE:
+            row.baseline = {"pass": "matches", "fail": "differs"}.get(finding.status, "not assessed")
         elif finding.check_id == FIRMWARE:
             row.firmware = {"pass": "supported", "fail": "unsupported or ending"}.get(finding.status, "not assessed")
             row.firmware_evidence = finding.evidence
         if finding.status in ("fail", "error") and finding.check_id != DRIFT:
             row.failing.append({"check_id": finding.check_id, "title": finding.title, "severity": finding.severity,
                                 "evidence": finding.evidence})
-    return list(rows.values())
+    return sorted(rows.values(), key=lambda row: row.host)
 
 
 def render_html(client: str, month: str, rows: list[DeviceRow]) -> str:

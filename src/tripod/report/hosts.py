@@ -22,7 +22,7 @@ PENDING_CHECK = "TRP-PATCH-001"
 def tier_label(tier: str | None) -> str:
     """`tier_srp_server` -> `SRP Server`; unknown names are shown as they are."""
     labels = {"tier_scheduled_support": "Scheduled Support", "tier_srp_server": "SRP Server",
-              "tier_srp_workstation": "SRP Workstation"}
+              "tier_srp_workstation": "SRP Workstation", "tier_network": "Network"}
     if tier is None:
         return "unknown tier"
     return labels.get(tier, tier)

@@ -18,6 +18,8 @@ from tripod.report.gather import EXPECTED_LOOKBACK_MONTHS, host_months
 from tripod.policy.resolve import TIER_GROUPS
 from tripod.models import SEVERITY_RANK
 from tripod.report.hosts import PASSED_COLUMNS, host_report, tier_label
+from tripod.report.leadership import lifecycle_summary
+from tripod.report.network import NetworkDevices
 from tripod.report.plain import short_reason
 from tripod.report.settings import ReportSettings, default_settings
 from tripod.report.summary import ClientSummary
@@ -28,7 +30,8 @@ from tripod.store import EvidenceStore
 from tripod.store.records import add_months, month_bounds
 
 #: /2: the client summary (`summary`, `client_name`), area weights and the weighted overall score.
-REPORT_SCHEMA = "tripod.report.monthly/2"
+#: /3: `network` (network devices; absent when the client has none) and `lifecycle_summary`.
+REPORT_SCHEMA = "tripod.report.monthly/3"
 
 
 class Section(Protocol):
@@ -166,6 +169,7 @@ def build_monthly(store: EvidenceStore, client: str, month: str, *, now: datetim
     scores = _Scores()
     sections: dict[str, Section] = {"patching": Patching(), "hardening": Hardening(), "health": Health(),
                 "housekeeping": Housekeeping(), "lifecycle": Lifecycle()}
+    network = NetworkDevices()
     hosts: list[dict[str, Any]] = []
     summary = ClientSummary(as_of)
     previous_tiers: dict[str, str | None] = {}
@@ -185,6 +189,7 @@ def build_monthly(store: EvidenceStore, client: str, month: str, *, now: datetim
             scores.add(area, host["tier"], entry["counts"])
         for section in sections.values():
             section.add(host)
+        network.add(host)
         summary.add(host, item.facts, item.month_sightings)
         host["actions"] = action_summary(host.pop("actions"))
     patching = sections["patching"]
@@ -217,9 +222,14 @@ def build_monthly(store: EvidenceStore, client: str, month: str, *, now: datetim
         "scorecard": scorecard(scores, previous, settings.weights),
         **{name: section.result() for name, section in sections.items()},
         "alerts": alerts_section(store, client, period),
+        "lifecycle_summary": lifecycle_summary(settings.inventory, client, as_of.date(), store,
+                                               settings.vault_password_file),
         "passed_columns": list(PASSED_COLUMNS),
         "hosts": hosts,
     }
+    devices = network.result(store, client, month, as_of, settings.backup_max_age_hours)
+    if devices is not None:
+        report["network"] = devices
     report["summary"] = summary.result(report)
     return report
 

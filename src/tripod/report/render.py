@@ -232,6 +232,15 @@ def host_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
         }
 
 
+NETWORK_COLUMNS = ("host", "backup_state", "backup_at", "backup_age_hours", "backup_max_age_hours",
+                   "backups_this_month", "drift", "baseline", "firmware", "failing_checks")
+
+
+def network_rows(report: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    for device in report["network"]["devices"]:
+        yield {**device, "failing_checks": " ".join(f["check_id"] for f in device["failing"])}
+
+
 def finding_rows(report: dict[str, Any]) -> Iterable[tuple[Any, ...]]:
     """One row per result, in FINDING_COLUMNS order: each host's results that are not passes, then its passes."""
     own = FINDING_COLUMNS[2:11]
@@ -299,6 +308,10 @@ def write_report(report: dict[str, Any], out_dir: Path, formats: Iterable[str], 
             _write_csv(hosts, HOST_COLUMNS, host_rows(report))
             _write_csv(findings, FINDING_COLUMNS, finding_rows(report))
             written += [hosts, findings]
+            if "network" in report:
+                network = out_dir / f"{name}-network.csv"
+                _write_csv(network, NETWORK_COLUMNS, network_rows(report))
+                written.append(network)
         else:
             raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
     return written

@@ -20,7 +20,8 @@ from tripod.models import SEVERITY_RANK
 from tripod.report.hosts import tier_label
 from tripod.report.monthly import build_monthly
 from tripod.report.period import half_period, parse_time
-from tripod.report.settings import default_settings
+from tripod.report.leadership import lifecycle_summary
+from tripod.report.settings import ReportSettings, default_settings
 from tripod.report.waivers import Waiver
 from tripod.store import EvidenceStore
 
@@ -111,6 +112,7 @@ def _recommendations(latest: dict[str, Any], recurring: list[dict[str, Any]]) ->
     return sorted(advice, key=lambda a: (order.get(a["priority"], 3), a["kind"], a["hosts"]))
 
 
+#: The lifecycle summary is left out: it depends on the inventory given (-i), which sign-off may not have.
 DIGEST_KEYS = ("client", "trends", "recurring_findings", "risks", "recommendations", "latest")
 
 
@@ -122,9 +124,10 @@ def review_digest(review: dict[str, Any]) -> str:
 
 def build_review(store: EvidenceStore, client: str, half: str, *, now: datetime | None = None,
                  waivers: Iterable[Waiver] | Mapping[str, Waiver] = (),
-                 tiers: Iterable[str] | None = None) -> dict[str, Any]:
+                 tiers: Iterable[str] | None = None, settings: ReportSettings | None = None) -> dict[str, Any]:
     """The engineer review of `client` for `half` (YYYY-H1 or YYYY-H2), over the hosts in `tiers`:
-    the tiers policy marks for review (report.engineer_review; default: the shipped policy's)."""
+    the tiers policy marks for review (report.engineer_review; default: the shipped policy's).
+    `settings`: the client's report settings; their inventory gives the lifecycle summary."""
     review_tiers = tuple(sorted(tiers if tiers is not None else default_settings(client).review_tiers))
     now = (now or datetime.now(UTC)).astimezone(UTC)
     period = half_period(half)
@@ -156,6 +159,9 @@ def build_review(store: EvidenceStore, client: str, half: str, *, now: datetime 
         "recurring_findings": recurring,
         "risks": _risks(latest) if latest else [],
         "recommendations": _recommendations(latest, recurring) if latest else [],
+        "lifecycle_summary": lifecycle_summary(settings.inventory if settings else (), client,
+                                               period.as_of(now).date(), store,
+                                               settings.vault_password_file if settings else None),
         "latest": None if latest is None else {
             "scorecard": latest["scorecard"], "coverage": latest["coverage"], "lifecycle": latest["lifecycle"],
             "hosts": [{k: h[k] for k in ("host", "tier", "score", "band", "os", "has_data")} for h in latest["hosts"]],

@@ -10,7 +10,7 @@ are read per tier: they pick the tiers a monthly report and the engineer review 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -35,6 +35,12 @@ class ReportSettings:
     review_tiers: frozenset[str] = field(default_factory=frozenset)
     source: str = "the shipped tier defaults"
     smtp: Mapping[str, Any] | None = None  # the client's alerts.email settings (for --send)
+    #: The inventory the settings came from when it has hosts of this client (the lifecycle summary
+    #: reads its asset file and lifecycle policy); empty: the summary is not assessed.
+    inventory: tuple[str, ...] = ()
+    vault_password_file: str | None = None
+    #: Each network device's `network.backup_max_age_hours` (from the inventory; else the shipped default).
+    backup_max_age_hours: Mapping[str, int] = field(default_factory=dict)
 
 
 def _weights(report: Mapping[str, Any]) -> dict[str, float]:
@@ -108,4 +114,10 @@ def load_settings(inventory: list[str] | None, clients: Iterable[str],
     if report_problems:
         raise InputError(str(report_problems[0]))
     source = ", ".join(inventory)
-    return {client: settings_from_resolutions(client, resolutions, source) for client in clients}
+    limits = {r.host: int(r.policy["network"]["backup_max_age_hours"]) for r in resolutions
+              if r.ok and r.policy and "network" in r.policy}
+    mine = {str(r.client) for r in resolutions if r.ok}
+    return {client: replace(settings_from_resolutions(client, resolutions, source),
+                            inventory=tuple(inventory) if client in mine else (),
+                            vault_password_file=vault_password_file, backup_max_age_hours=limits)
+            for client in clients}
