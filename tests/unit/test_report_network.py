@@ -7,6 +7,7 @@ inventory's hosts.yml and assets.yml and the lifecycle policy as docs/lifecycle.
 from __future__ import annotations
 
 import csv
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -176,3 +177,17 @@ def test_the_review_carries_the_lifecycle_summary(store_path: Path) -> None:
     assert review["lifecycle_summary"]["now_hosts"]["out_of_warranty"] == want["warranty"]
     assert review["lifecycle_summary"]["due_cost"] == sum(want["quarters"].values())
     assert "Lifecycle plan (IT Leadership)" in render_html(review)
+
+
+def test_the_command_passes_the_inventory_to_the_report_and_the_review(store_path: Path, tmp_path: Path) -> None:
+    from tripod.cli import main
+
+    common = ["report", "--store", str(store_path), "--client", CLIENT, "-i", str(EXAMPLE), "--format", "json",
+              "--out", str(tmp_path)]
+    assert main([*common, "--month", MONTH, "--jobs", "2", "--recompute"]) == 0  # the settings cross to a worker
+    monthly = json.loads((tmp_path / f"{CLIENT}-{MONTH}.json").read_text())
+    assert monthly["lifecycle_summary"]["assessed"] is True
+    assert monthly["network"]["backups"]["missing"] == 1
+    assert main([*common, "--review", "--half", "2026-H2"]) == 0
+    review = json.loads((tmp_path / f"{CLIENT}-2026-H2-review.json").read_text())
+    assert review["lifecycle_summary"]["assessed"] is True
