@@ -20,9 +20,12 @@
 #   poppler-utils    pdftotext reads the PDF report back in the tests
 #   libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core   WeasyPrint renders the PDF report
 #   openssl          test certificates (expired, expiring) for the facts and health tests
+#   postgresql       the evidence store's PostgreSQL tests start their own unprivileged
+#                    cluster with its initdb/pg_ctl (tests/postgres.py); the packaged
+#                    cluster is not used
 set -eu
 
-PACKAGES="podman runc iptables debootstrap openssh-client ca-certificates debian-archive-keyring chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core openssl"
+PACKAGES="podman runc iptables debootstrap openssh-client ca-certificates debian-archive-keyring chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core openssl postgresql"
 # debian-archive-keyring releases older than 2023.3+deb12u1 lack the Debian 13 keys.
 TRIXIE_KEY=/usr/share/keyrings/debian-archive-trixie-automatic.gpg
 

@@ -14,12 +14,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from tripod.models import Action, Finding
 from tripod.store import EvidenceStore, HostResult, default_path, host_status, migrations
 from tripod.store import sqlite as store_sqlite
 from tripod.store.records import add_months, month_bounds
+
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.errors.IntegrityError)
 
 TABLES = {"runs", "run_hosts", "fact_snapshots", "findings", "actions", "monthly_summaries"}
 
@@ -35,7 +38,14 @@ def action(kind: str = "space_reclaimed", changed: bool = True, size: int | None
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(evidence_location):
+    """An empty store on each backend (SQLite file, PostgreSQL database: tests/postgres.py)."""
+    with EvidenceStore(evidence_location) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
     with EvidenceStore(tmp_path / "evidence.sqlite") as opened:
         yield opened
 
@@ -57,6 +67,13 @@ def test_default_path_is_in_the_data_dir(monkeypatch, tmp_path):
 
 def test_an_empty_database_is_migrated_to_the_latest_version(store):
     assert store.schema_version == migrations.LATEST_VERSION >= 1
+    assert all(store.has_table(name) for name in TABLES)
+    assert not store.has_table("no_such_table")
+    assert store.integrity_check() == "ok"
+
+
+def test_the_sqlite_schema_has_its_tables_and_indexes(sqlite_store):
+    store = sqlite_store
     assert TABLES <= table_names(store.path)
     with sqlite3.connect(store.path) as conn:
         indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
@@ -70,8 +87,8 @@ def test_reopening_does_not_migrate_again(tmp_path):
         assert again.schema_version == migrations.LATEST_VERSION
 
 
-def test_pragmas_for_concurrent_writers(store):
-    conn = store._conn
+def test_pragmas_for_concurrent_writers(sqlite_store):
+    conn = sqlite_store._conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == store_sqlite.BUSY_TIMEOUT_MS
@@ -170,7 +187,7 @@ def test_recording_a_host_again_adds_evidence_and_replaces_the_status(store):
 def test_a_host_is_written_all_or_nothing(store):
     run_id = store.start_run()
     broken = Finding(area=None, check_id="TRP-SSH-009", title="x", severity="low", status="pass")  # type: ignore[arg-type]
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         store.record_host(run_id, HostResult(host="web1", status="ok", client="acme",
                                              facts=[{"collected_at": "2026-11-27T22:01:00Z"}],
                                              findings=[finding(1), broken], actions=[action()]))
@@ -180,7 +197,7 @@ def test_a_host_is_written_all_or_nothing(store):
 
 
 def test_a_host_needs_a_known_run(store):
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         store.record_host("never-started", HostResult(host="web1", status="ok"))
 
 
@@ -285,7 +302,7 @@ def ranked_latest(store: EvidenceStore, client: str, month: str) -> list[tuple[s
     rows = store._conn.execute(
         "SELECT host, check_id, status, time FROM (SELECT host, check_id, status, time, ROW_NUMBER() OVER"
         " (PARTITION BY host, check_id ORDER BY time DESC, id DESC) AS rn FROM findings"
-        " WHERE client = ? AND time >= ? AND time < ?) WHERE rn = 1 ORDER BY host, check_id", (client, start, end))
+        " WHERE client = ? AND time >= ? AND time < ?) AS ranked WHERE rn = 1 ORDER BY host, check_id", (client, start, end))
     return [tuple(row) for row in rows]
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from tripod.models import Finding, format_time
@@ -61,8 +62,9 @@ def record(store: EvidenceStore, host: str, findings: list[Finding], client: str
 
 
 @pytest.fixture
-def store(tmp_path):
-    with EvidenceStore(tmp_path / "evidence.sqlite") as opened:
+def store(evidence_location):
+    """An empty store on each backend (SQLite file, PostgreSQL database: tests/postgres.py)."""
+    with EvidenceStore(evidence_location) as opened:
         yield opened
 
 
@@ -170,7 +172,7 @@ def test_the_database_refuses_a_second_open_ticket_for_the_same_problem(store, t
     (ticket,) = store.tickets.find()
     from dataclasses import replace
 
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.IntegrityError)):
         store.tickets.insert(replace(ticket, ticket_id="TRP-TKT-000000000000"))
 
 

@@ -78,9 +78,13 @@ class SQLite:
     def set_schema_version(conn: Connection, version: int) -> None:
         conn.execute(f"PRAGMA user_version = {int(version)}")
 
+    #: The column that orders a table's rows by insertion where it has no integer key.
+    insertion_order = "rowid"
+
     @staticmethod
     def ddl(statement: str) -> str:
-        return statement
+        """The migration step's SQL for SQLite ('' when it has nothing to do here)."""
+        return str(statement)
 
     @staticmethod
     def has_table(conn: Connection, name: str) -> bool:
@@ -151,8 +155,13 @@ class Postgres:
         conn.execute("DELETE FROM tripod_schema")
         conn.execute("INSERT INTO tripod_schema (version) VALUES (?)", (int(version),))
 
+    insertion_order = "row_seq"  # migration 6
+
     @staticmethod
     def ddl(statement: str) -> str:
+        """The step's SQL with PostgreSQL's types (identity keys, BIGINT, DOUBLE PRECISION)."""
+        if isinstance(statement, migrations.PerDialect):
+            return statement.postgresql
         for pattern, replacement in _PG_TYPES:
             statement = pattern.sub(replacement, statement)
         return statement
@@ -207,5 +216,7 @@ def migrate(conn: Connection, target: int | None = None) -> int:
             if version >= target:
                 return version
             for statement in migrations.MIGRATIONS[version]:
-                conn.execute(dialect.ddl(statement))
+                sql = dialect.ddl(statement)
+                if sql:
+                    conn.execute(sql)
             dialect.set_schema_version(conn, version + 1)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from tripod.models import Finding
-from tripod.store.dialect import Connection, Row, transaction
+from tripod.store.dialect import Connection, Row, dialect_of, transaction
 from tripod.store.waiver_columns import from_columns
 
 # Values (plain text in the schema; this module writes only these): a ticket is open or resolved; its events are
@@ -148,7 +148,8 @@ class TicketStore:
         """The problem's most recent ticket, open or resolved."""
         row = self._conn.execute(
             "SELECT * FROM tickets WHERE client = ? AND host = ? AND check_id = ?"
-            " ORDER BY opened_at DESC, rowid DESC LIMIT 1", (client, host, check_id)).fetchone()
+            f" ORDER BY opened_at DESC, {dialect_of(self._conn).insertion_order} DESC LIMIT 1",
+            (client, host, check_id)).fetchone()
         return _ticket(row) if row else None
 
     def get(self, ticket_id: str) -> Ticket | None:
@@ -173,7 +174,7 @@ class TicketStore:
         where, params = _where(("client = ?", client), ("status = ?", status), ("host = ?", host),
                                ("opened_at < ?", active_until),
                                ("(resolved_at IS NULL OR resolved_at >= ?)", active_from))
-        sql = f"SELECT * FROM tickets WHERE {where} ORDER BY opened_at, rowid"
+        sql = f"SELECT * FROM tickets WHERE {where} ORDER BY opened_at, {dialect_of(self._conn).insertion_order}"
         return [_ticket(row) for row in self._conn.execute(sql, params)]
 
     # -- the outbox ------------------------------------------------------------------------
