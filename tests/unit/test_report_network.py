@@ -28,6 +28,7 @@ MONTH = "2026-11"
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # the month still runs: the report speaks of NOW
 SWITCH, EDGE, SPARE, SERVER = ("acme-core-sw1.acme.example", "acme-edge-fw1.acme.example",
                                "acme-spare-sw2.acme.example", "acme-db01.acme.example")
+SILENT = "acme-old-sw3.acme.example"  # backed up in October, not heard of in November
 # docs/lifecycle.md: years before replacement, and the price of an OS or firmware upgrade, per tier.
 YEARS = {"tier_srp_server": 5, "tier_srp_workstation": 4, "tier_scheduled_support": 5, "tier_network": 7}
 UPGRADE = {"tier_srp_server": 800, "tier_srp_workstation": 150, "tier_scheduled_support": 0, "tier_network": 0}
@@ -70,6 +71,8 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
             _finding("TRP-NET-020", "pass", "fortinet.fortios 7.4.3: supported until 2029-01-01 (table)")],
             backup=True)
         _record(store, SPARE, "tier_network", NOW - timedelta(hours=5), [_finding("TRP-NET-010", "fail")])
+        _record(store, SILENT, "tier_network", NOW - timedelta(days=40), [_finding("TRP-NET-001", "pass")],
+                backup=True)
         _record(store, SERVER, "tier_srp_server", NOW - timedelta(hours=3), [_finding("TRP-DISK-001", "pass")])
     return path
 
@@ -83,11 +86,12 @@ def report(store_path: Path) -> dict[str, Any]:
 
 def test_network_section_per_device(report: dict[str, Any]) -> None:
     devices = {d["host"]: d for d in report["network"]["devices"]}
-    assert sorted(devices) == sorted([SWITCH, EDGE, SPARE])  # the server is no network device
+    assert sorted(devices) == sorted([SWITCH, EDGE, SPARE, SILENT])  # the server is no network device
     switch, edge, spare = devices[SWITCH], devices[EDGE], devices[SPARE]
     assert switch["backup_age_hours"] == 2.0 and switch["backup_state"] == "current"
     assert edge["backup_age_hours"] == 240.0 > BACKUP_LIMIT_HOURS and edge["backup_state"] == "stale"
     assert spare["backup_state"] == "missing" and spare["backup_at"] is None and spare["backups_this_month"] == 0
+    assert devices[SILENT]["backup_state"] == "missing" and devices[SILENT]["backups_this_month"] == 0
     assert switch["backups_this_month"] == 1
     assert switch["last_backup_action"] == SWITCH_BACKUP.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert (switch["drift"], edge["drift"], spare["drift"]) == ("changed", "no change", "not assessed")
@@ -97,14 +101,14 @@ def test_network_section_per_device(report: dict[str, Any]) -> None:
     assert [f["check_id"] for f in switch["failing"]] == ["TRP-NET-011", "TRP-NET-014"]  # not 020: own column
     assert [f["check_id"] for f in spare["failing"]] == ["TRP-NET-010"]
     totals = report["network"]
-    assert totals["backups"] == {"current": 1, "stale": 1, "missing": 1}
+    assert totals["backups"] == {"current": 1, "stale": 1, "missing": 2}
     assert (totals["drifted"], totals["unsupported_firmware"], totals["failing_checks"]) == (1, 1, 3)
     assert {"tier": "tier_network", "label": "Network"} in report["tiers"]
 
 
 def test_network_section_in_html_and_csv(report: dict[str, Any], tmp_path: Path) -> None:
     html = render_html(report)
-    assert 'id="network"' in html and "configuration backup current on 1, stale on 1, missing on 1" in html
+    assert 'id="network"' in html and "configuration backup current on 1, stale on 1, missing on 2" in html
     written = write_report(report, tmp_path, ["csv"])
     [network] = [p for p in written if p.name.endswith("-network.csv")]
     rows = {r["host"]: r for r in csv.DictReader(network.open())}
@@ -187,7 +191,7 @@ def test_the_command_passes_the_inventory_to_the_report_and_the_review(store_pat
     assert main([*common, "--month", MONTH, "--jobs", "2", "--recompute"]) == 0  # the settings cross to a worker
     monthly = json.loads((tmp_path / f"{CLIENT}-{MONTH}.json").read_text())
     assert monthly["lifecycle_summary"]["assessed"] is True
-    assert monthly["network"]["backups"]["missing"] == 1
+    assert monthly["network"]["backups"]["missing"] == 2
     assert main([*common, "--review", "--half", "2026-H2"]) == 0
     review = json.loads((tmp_path / f"{CLIENT}-2026-H2-review.json").read_text())
     assert review["lifecycle_summary"]["assessed"] is True

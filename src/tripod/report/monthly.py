@@ -181,6 +181,7 @@ def build_monthly(store: EvidenceStore, client: str, month: str, *, now: datetim
         hosts.append(host)
         if not host["has_data"]:
             host["silent_phrase"] = _silent_phrase(item)
+            network.add(host)  # a silent network device: no backup this month, said so
             summary.add(host, None, item.month_sightings)
             continue
         host["score"] = scoring.weighted({a: e["score"] for a, e in host["areas"].items()}, settings.weights)
