@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -196,8 +195,8 @@ TICKETS = [
 
 def add_tickets(path: Path) -> None:
     """Insert TICKETS into the store's triage table (as tripod triage would leave them)."""
-    with sqlite3.connect(path) as conn:
-        conn.executemany(
+    with EvidenceStore(path) as store:  # on either backend (a path or a postgresql:// URL)
+        store._conn.executemany(
             "INSERT INTO tickets (ticket_id, client, host, tier, check_id, source, title, severity, priority,"
             " desk_tier, status, opened_at, updated_at, last_seen_at, resolved_at, source_ref)"
             " VALUES (?, ?, ?, 'tier_srp_server', 'TRP-SSH-002', 'finding', 't', 'high', ?, ?, ?, ?, ?, ?, ?,"

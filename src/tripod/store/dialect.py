@@ -109,7 +109,8 @@ WRITE_LOCK_KEY = 0x7472_6970_6F64  # "tripod"
 
 
 class Postgres:
-    """PostgreSQL: jsonb operators on the TEXT JSON columns, a `tripod_schema` version row, and one
+    """PostgreSQL: json operators on the TEXT JSON columns (json, not jsonb, keeps the documents'
+    key order, so reports are byte for byte those of SQLite), a `tripod_schema` version row, and one
     advisory lock per write transaction, so writers are serialised exactly as SQLite serialises
     them (the read-then-write steps of ticket dedup and cursors stay correct across controllers)."""
 
@@ -118,15 +119,15 @@ class Postgres:
     @staticmethod
     def json_values(column: str, paths: Sequence[str]) -> str:
         values = ", ".join(f"d.j #> {_pg_path(path)}" for path in paths)
-        return f"(SELECT jsonb_build_array({values})::text FROM (SELECT {column}::jsonb AS j) AS d)"
+        return f"(SELECT json_build_array({values})::text FROM (SELECT {column}::json AS j) AS d)"
 
     @staticmethod
     def json_text(column: str, path: str) -> str:
-        return f"({column}::jsonb #>> {_pg_path(path)})"
+        return f"({column}::json #>> {_pg_path(path)})"
 
     @staticmethod
     def json_integer(column: str, path: str) -> str:
-        return f"({column}::jsonb #>> {_pg_path(path)})::bigint"
+        return f"({column}::json #>> {_pg_path(path)})::bigint"
 
     @staticmethod
     def plain_rows(conn: Connection, sql: str, params: Sequence[Any]) -> Any:

@@ -96,7 +96,7 @@ def _nest(paths: tuple[str, ...], values: list[object]) -> dict[str, object]:
     return facts
 
 
-# The database's JSON functions (SQLite's JSON1, PostgreSQL's jsonb operators) do the extraction
+# The database's JSON functions (SQLite's JSON1, PostgreSQL's json operators) do the extraction
 # in C, so a report parses a few hundred bytes per snapshot instead of the whole document.
 
 def latest_report_facts(conn: Connection, client: str, start: str, end: str) -> Iterator[FactSnapshot]:

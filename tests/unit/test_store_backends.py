@@ -1,0 +1,57 @@
+"""The same evidence gives the same report on SQLite and on PostgreSQL (tests/postgres.py), byte for
+byte in the JSON edition, and a store location names its backend."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests import report_fixture as fx
+from tripod.report import build_monthly
+from tripod.report.archive import dump
+from tripod.store import EvidenceStore, evidence_location
+
+NOW = datetime.fromisoformat(fx.NOW.replace("Z", "+00:00"))
+
+
+def monthly_json(location: str | Path, client: str, month: str) -> str:
+    with EvidenceStore(location) as store:
+        return dump(build_monthly(store, client, month, now=NOW))
+
+
+@pytest.mark.parametrize(("client", "month"), [("ACME Ltd", fx.MONTH), ("ACME Ltd", fx.PREVIOUS), ("Globex", fx.MONTH)])
+def test_reports_from_the_same_evidence_are_identical_on_both_backends(tmp_path, postgres_url, client, month):
+    sqlite_path = fx.build_store(tmp_path / "evidence.sqlite")
+    fx.build_store(postgres_url)  # type: ignore[arg-type] - a URL is a location too
+    on_sqlite = monthly_json(sqlite_path, client, month)
+    on_postgres = monthly_json(postgres_url, client, month)
+    assert '"hosts":[{' in on_sqlite, "the report has hosts to compare"
+    assert on_postgres == on_sqlite
+
+
+def test_a_location_names_its_backend(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRIPOD_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TRIPOD_EVIDENCE_URL", raising=False)
+    assert evidence_location() == tmp_path / "evidence.sqlite"
+    assert evidence_location(f"sqlite://{tmp_path}/x.sqlite") == tmp_path / "x.sqlite"
+    monkeypatch.setenv("TRIPOD_EVIDENCE_URL", "postgresql://tripod@db.example/evidence")
+    assert evidence_location() == "postgresql://tripod@db.example/evidence"
+    assert evidence_location(tmp_path / "given.sqlite") == tmp_path / "given.sqlite", "an explicit store wins"
+
+
+def test_the_environment_url_opens_postgresql(monkeypatch, postgres_url):
+    monkeypatch.setenv("TRIPOD_EVIDENCE_URL", postgres_url)
+    with EvidenceStore() as store:
+        run_id = store.start_run(playbook="audit.yml")
+        assert store.url == postgres_url
+    with EvidenceStore(postgres_url) as again:
+        assert [run.run_id for run in again.list_runs()] == [run_id]
+
+
+def test_a_newer_postgresql_schema_is_refused(postgres_url):
+    with EvidenceStore(postgres_url) as store:
+        store._conn.execute("UPDATE tripod_schema SET version = version + 1")
+    with pytest.raises(RuntimeError, match="newer than this Tripod knows"):
+        EvidenceStore(postgres_url)
