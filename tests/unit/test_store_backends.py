@@ -55,3 +55,31 @@ def test_a_newer_postgresql_schema_is_refused(postgres_url):
         store._conn.execute("UPDATE tripod_schema SET version = version + 1")
     with pytest.raises(RuntimeError, match="newer than this Tripod knows"):
         EvidenceStore(postgres_url)
+
+
+def test_tripod_run_opens_its_run_in_the_store_the_url_names(monkeypatch, tmp_path, postgres_url):
+    from types import SimpleNamespace
+
+    from tripod.cli.run import _open_evidence
+
+    monkeypatch.setenv("TRIPOD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TRIPOD_EVIDENCE_URL", postgres_url)
+    request = SimpleNamespace(playbook="audit.yml", inventories=["inventories/acme"], check=True)
+    _open_evidence("run-pg-1", request)
+    with EvidenceStore(postgres_url) as store:
+        run = store.get_run("run-pg-1")
+    assert run is not None and run.status == "running" and run.check_mode
+    assert not (tmp_path / "evidence.sqlite").exists(), "nothing went to the SQLite default"
+
+
+def test_an_unreachable_postgresql_store_stops_the_run_with_one_line(monkeypatch, tmp_path, postgres_server):
+    from types import SimpleNamespace
+
+    from tripod.cli.run import _open_evidence
+    from tripod.errors import InputError
+
+    monkeypatch.setenv("TRIPOD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TRIPOD_EVIDENCE_URL", f"{postgres_server}/no_such_database")
+    request = SimpleNamespace(playbook="audit.yml", inventories=[], check=False)
+    with pytest.raises(InputError, match="no_such_database: cannot record evidence .*does not exist.*nothing was run"):
+        _open_evidence("run-pg-2", request)

@@ -172,19 +172,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _open_evidence(run_id: str, request: Any) -> Path:
     """Before any host is contacted: open and migrate the store, close the runs whose process is
     gone, note this process and write the run row. Any failure stops the run (exit 2)."""
-    import sqlite3
-
     from tripod.runner import make_run_directory
-    from tripod.store import EvidenceStore, default_path
+    from tripod.store import EvidenceStore, evidence_location
+    from tripod.store.dialect import ERRORS
 
-    path = default_path()
+    path = evidence_location()  # $TRIPOD_EVIDENCE_URL, else the SQLite file: where the callback writes
     make_run_directory(run_id)
     try:
         with EvidenceStore(path) as store:
             stale = store.abort_stale_runs()
             controller = store.register_controller(run_id)
             store.start_run(run_id, playbook=request.playbook, inventory=request.inventories, check_mode=request.check)
-    except (sqlite3.Error, OSError, RuntimeError) as exc:
+    except (*ERRORS, OSError, RuntimeError) as exc:
         reason = str(exc).strip() or type(exc).__name__
         if isinstance(exc, OSError) and exc.strerror:
             reason = exc.strerror
@@ -200,9 +199,8 @@ def _open_evidence(run_id: str, request: Any) -> Path:
 
 def _close_evidence(run_id: str, status: str) -> None:
     """Close a run that did not close itself (`aborted` or `failed`); never raises."""
-    import sqlite3
-
     from tripod.store import EvidenceStore
+    from tripod.store.dialect import ERRORS
 
     try:
         with EvidenceStore() as store:
@@ -212,7 +210,7 @@ def _close_evidence(run_id: str, status: str) -> None:
                     store.abort_run(run_id)
                 else:
                     store.end_run(run_id, status=status)
-    except (sqlite3.Error, OSError, RuntimeError) as exc:
+    except (*ERRORS, OSError, RuntimeError) as exc:
         errors.print(f"[red]cannot close run {run_id} in the evidence store:[/] {escape(str(exc))}", soft_wrap=True)
 
 
