@@ -40,8 +40,9 @@ options:
   db_path:
     description:
       - The evidence store (SQLite) file. It is created, and migrated, when needed.
-      - Default C(<data dir>/evidence.sqlite), the data dir being C($TRIPOD_DATA_DIR) or
-        C(~/.local/share/tripod).
+      - When unset, the store C($TRIPOD_EVIDENCE_URL) names (C(postgresql://user@host/db) or
+        C(sqlite:///path)), else C(<data dir>/evidence.sqlite), the data dir being
+        C($TRIPOD_DATA_DIR) or C(~/.local/share/tripod).
     type: path
     env:
       - name: TRIPOD_EVIDENCE_DB
