@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -225,3 +226,18 @@ def build_store(path: Path, *, tickets: bool = True) -> Path:
 
 def month_entries(client: str, month: str) -> list[dict[str, Any]]:
     return [copy.deepcopy(e) for e in plan() if e["client"] == client and e["when"].startswith(month)]
+
+
+# -- ground truth for the tests, computed from the fixture alone (never from Tripod's output) --
+
+def latest_statuses(client: str, month: str, as_of: date) -> dict[str, dict[str, tuple[str, str]]]:
+    """host -> check -> (area, effective status), from the latest entry of each host in the month."""
+    result: dict[str, dict[str, tuple[str, str]]] = {}
+    for entry in sorted(month_entries(client, month), key=lambda e: e["when"]):
+        for finding in entry["findings"]:
+            status = finding.status
+            expiry = finding.waiver.expires if finding.waiver else None
+            if status == "waived" and expiry and date.fromisoformat(expiry) < as_of:
+                status = "fail"
+            result.setdefault(entry["host"], {})[finding.check_id] = (finding.area, status)
+    return result

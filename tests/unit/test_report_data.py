@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import statistics
 from datetime import date, datetime
 from pathlib import Path
@@ -37,19 +36,6 @@ def host(report, name):
 
 # -- independent expectations, from the plan -----------------------------------------------
 
-def latest_statuses(client: str, month: str, as_of: date) -> dict[str, dict[str, tuple[str, str]]]:
-    """host -> check -> (area, effective status), from the latest entry of each host in the month."""
-    result: dict[str, dict[str, tuple[str, str]]] = {}
-    for entry in sorted(fx.month_entries(client, month), key=lambda e: e["when"]):
-        for finding in entry["findings"]:
-            status = finding.status
-            expiry = finding.waiver.expires if finding.waiver else None
-            if status == "waived" and expiry and date.fromisoformat(expiry) < as_of:
-                status = "fail"
-            result.setdefault(entry["host"], {})[finding.check_id] = (finding.area, status)
-    return result
-
-
 def expected_percent(statuses) -> float | None:
     passed = sum(1 for _, s in statuses if s == "pass")
     scored = sum(1 for _, s in statuses if s in ("pass", "fail", "error"))
@@ -77,8 +63,8 @@ def all_statuses(table, area=None, hosts=None):
 # -- the scorecard -----------------------------------------------------------------------------
 
 def test_overall_and_area_scores_match_plain_counting(report):
-    table = latest_statuses("ACME Ltd", fx.MONTH, AS_OF)
-    previous = latest_statuses("ACME Ltd", fx.PREVIOUS, date(2026, 10, 31))
+    table = fx.latest_statuses("ACME Ltd", fx.MONTH, AS_OF)
+    previous = fx.latest_statuses("ACME Ltd", fx.PREVIOUS, date(2026, 10, 31))
     card = report["scorecard"]
     assert card["overall"]["score"] == expected_weighted(all_statuses(table))
     assert card["overall"]["previous_score"] == expected_weighted(all_statuses(previous))
@@ -96,7 +82,7 @@ def test_not_applicable_waived_and_not_assessed_are_never_passes_and_keep_their_
     reasoned = {r["check_id"]: r for r in win["findings"] if r["status"] in ("not_applicable", "not_assessed")}
     assert set(reasoned) == {"TRP-SSH-004", "TRP-SSH-001"}
     assert reasoned["TRP-SSH-001"]["evidence"] == "evidence TRP-SSH-001 not_assessed"
-    checks = latest_statuses("ACME Ltd", fx.MONTH, AS_OF)["win01"].values()
+    checks = fx.latest_statuses("ACME Ltd", fx.MONTH, AS_OF)["win01"].values()
     assert win["score"] == expected_weighted(list(checks))
     assert win["counts"]["pass"] == sum(1 for _, s in checks if s == "pass")
     assert win["counts"]["not_applicable"] == 1 and win["counts"]["not_assessed"] == 1
@@ -147,7 +133,7 @@ def test_first_month_without_a_previous_month(store_path):
     card = globex["scorecard"]
     assert card["previous_month_available"] is False
     assert card["overall"]["previous_score"] is None and card["overall"]["change"] is None
-    table = latest_statuses("Globex", fx.MONTH, AS_OF)
+    table = fx.latest_statuses("Globex", fx.MONTH, AS_OF)
     assert card["overall"]["score"] == expected_weighted(all_statuses(table))
     assert globex["coverage"] == {**globex["coverage"], "expected": 1, "reporting": 1, "silent": 0}
 
@@ -262,7 +248,7 @@ def test_health_certificates_and_backups(report):
     stale = [(h, b["path"]) for h, facts in sorted(latest.items()) for b in facts["backups"]
              if not b["exists"] or (b["age_hours"] or 0) > 26]
     assert [(b["host"], b["path"]) for b in health["stale_backups"]] == stale == [("web01", fx.BACKUP_STALE["path"])]
-    failing = [(h, c) for h, checks in latest_statuses("ACME Ltd", fx.MONTH, AS_OF).items()
+    failing = [(h, c) for h, checks in fx.latest_statuses("ACME Ltd", fx.MONTH, AS_OF).items()
                for c, (a, s) in checks.items() if a == "health" and s in ("fail", "error")]
     assert sum(health["findings_by_severity"].values()) == len(failing)
 

@@ -11,7 +11,6 @@ from html.parser import HTMLParser
 import pytest
 
 from tests import report_fixture as fx
-from tests.unit.test_report_data import latest_statuses
 from tripod.report import build_monthly
 from tripod.report.render import FINDING_COLUMNS, HOST_COLUMNS, render_html, slug, write_report
 from tripod.store import EvidenceStore
@@ -119,7 +118,7 @@ def test_json_and_csv_files(report, tmp_path):
     with (tmp_path / f"{base}-findings.csv").open() as handle:
         findings = list(csv.DictReader(handle))
     assert tuple(findings[0]) == FINDING_COLUMNS
-    latest = latest_statuses("ACME Ltd", fx.MONTH, date(2026, 11, 30))
+    latest = fx.latest_statuses("ACME Ltd", fx.MONTH, date(2026, 11, 30))
     assert len(findings) == sum(len(checks) for checks in latest.values())
     assert {(f["host"], f["check_id"], f["effective_status"]) for f in findings} == {
         (host, check, status) for host, checks in latest.items() for check, (_, status) in checks.items()}
