@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from tripod.checks.engine import failed, listing, not_applicable, passed
-from tripod.hardening.evaluators import as_number, check, compare, hardening
+from tripod.hardening.evaluators.registry import as_number, check, compare, hardening
 
 
 @check("auditd_running", "security.auditd")

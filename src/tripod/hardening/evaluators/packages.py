@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from tripod.checks.engine import NotAssessed, failed, listing, not_applicable, passed
-from tripod.hardening.evaluators import OS_NAMES, WEAK_BANNER, check, hardening
+from tripod.hardening.evaluators.registry import OS_NAMES, WEAK_BANNER, check, hardening
 
 
 def _installed(facts: Mapping[str, Any]) -> Mapping[str, str]:

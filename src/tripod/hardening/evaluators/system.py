@@ -8,7 +8,7 @@ import re
 from typing import Any, Mapping
 
 from tripod.checks.engine import NotAssessed, failed, listing, not_applicable, passed
-from tripod.hardening.evaluators import (
+from tripod.hardening.evaluators.registry import (
     NotInstalled,
     absent_is_not_applicable,
     as_number,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from tripod.checks.engine import NotAssessed, failed, passed
-from tripod.hardening.evaluators import CheckContext, check, compare, every, value_spec
+from tripod.hardening.evaluators.registry import CheckContext, check, compare, every, value_spec
 
 
 def _windows(ctx: CheckContext, part: str) -> Mapping[str, Any]:
