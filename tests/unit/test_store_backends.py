@@ -83,3 +83,28 @@ def test_an_unreachable_postgresql_store_stops_the_run_with_one_line(monkeypatch
     request = SimpleNamespace(playbook="audit.yml", inventories=[], check=False)
     with pytest.raises(InputError, match="no_such_database: cannot record evidence .*does not exist.*nothing was run"):
         _open_evidence("run-pg-2", request)
+
+
+def test_store_copy_moves_an_sqlite_store_to_postgresql(tmp_path, postgres_url, capsys):
+    from tripod.cli import main
+    from tripod.store.copy import TABLES
+
+    sqlite_path = fx.build_store(tmp_path / "evidence.sqlite")
+    with EvidenceStore(sqlite_path) as source:
+        counts = {table: source._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TABLES}
+        tickets = [(t.ticket_id, t.status) for t in source.tickets.find()]
+    assert counts["findings"] and counts["tickets"] and counts["latest_results"], "the fixture fills them"
+    assert main(["store", "copy", "--from", f"sqlite://{sqlite_path}", "--to", postgres_url]) == 0
+    assert f"copied {sum(counts.values())} row(s)" in capsys.readouterr().out
+    with EvidenceStore(postgres_url) as target:
+        assert {table: target._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                for table in TABLES} == counts
+        assert [(t.ticket_id, t.status) for t in target.tickets.find()] == tickets, "in the same order"
+        # New evidence after the copy takes new ids (the identity counters moved past the copied rows).
+        run_id = target.start_run(playbook="audit.yml")
+        target.record_host(run_id, fx.HostResult(host="new01", status="ok", client="ACME Ltd",
+                                                 findings=[fx._finding("TRP-SSH-001", "pass")]))
+    for client, month in (("ACME Ltd", fx.MONTH), ("Globex", fx.MONTH)):
+        assert monthly_json(postgres_url, client, month) == monthly_json(sqlite_path, client, month)
+    assert main(["store", "copy", "--from", str(sqlite_path), "--to", postgres_url]) == 2, "never into a full store"
+    assert "already holds runs; copy only into an empty store" in capsys.readouterr().err

@@ -32,11 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tripod {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    from tripod.cli import report, run, triage, visit
+    from tripod.cli import report, run, store, triage, visit
 
     run.add_parsers(commands)
     report.add_parser(commands)
     triage.add_parser(commands)
+    store.add_parser(commands)
     visit.add_parser(commands, run._add_run_options, run._execute)
     return parser
 

@@ -87,6 +87,10 @@ class SQLite:
         return str(statement)
 
     @staticmethod
+    def advance_key(conn: Connection, table: str, key: str) -> None:
+        """After rows were inserted with explicit keys: SQLite's next key is already MAX + 1."""
+
+    @staticmethod
     def has_table(conn: Connection, name: str) -> bool:
         return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
@@ -166,6 +170,12 @@ class Postgres:
         for pattern, replacement in _PG_TYPES:
             statement = pattern.sub(replacement, statement)
         return statement
+
+    @staticmethod
+    def advance_key(conn: Connection, table: str, key: str) -> None:
+        """After rows were inserted with explicit keys: move the identity past them."""
+        conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{key}'),"
+                     f" COALESCE((SELECT MAX({key}) FROM {table}), 0) + 1, false)")
 
     @staticmethod
     def has_table(conn: Connection, name: str) -> bool:
