@@ -68,7 +68,10 @@ def collection_tarball(name: str, out: Path) -> Path:
     import ansible_collections
 
     namespace, collection = name.split(".")
-    root = Path(ansible_collections.__path__[0]) / namespace / collection
+    # ansible_collections is a namespace package: the checkout's collections/ may come first on the
+    # path; the installed collection is wherever its FILES.json is.
+    root = next(Path(base) / namespace / collection for base in ansible_collections.__path__
+                if (Path(base) / namespace / collection / "FILES.json").is_file())
     files = json.loads((root / "FILES.json").read_text(encoding="utf-8"))
     files["files"] = [entry for entry in files["files"] if (root / entry["name"]).exists() or entry["name"] == "."]
     files_text = json.dumps(files).encode()
