@@ -2,7 +2,8 @@
 
 - `tripod.cli.output`: the consoles and the exit codes;
 - `tripod.cli.run`: run, audit, validate, prune;
-- `tripod.cli.report`: report, review sign (and the roadmap and network reports);
+- `tripod.cli.options`: the options several commands share (-i, --limit, --vault-password-file);
+- `tripod.cli.report`: report, review sign, the roadmap and the network report;
 - `tripod.cli.triage`: triage, triage serve, triage list;
 - `tripod.cli.visit`: the engineer's visit;
 - `tripod.cli.display`: the live run display and the tables printed after a run.

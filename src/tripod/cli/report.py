@@ -165,13 +165,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from tripod.report.waivers import from_waivers_file
 
     if args.roadmap:
-        from tripod.lifecycle.cli import cmd_roadmap
-
-        return cmd_roadmap(args)
+        return _roadmap(args)
     if args.network:
-        from tripod.network.report import cmd_network
-
-        return cmd_network(args)
+        return _network(args)
     formats = _formats(args.format)
     if args.review:
         if not args.half or not args.client:
@@ -284,4 +280,57 @@ def cmd_review_sign(args: argparse.Namespace) -> int:
     if not rewritten:
         console.print(f"  no review file in {args.out} to mark as signed; `tripod report --review` writes it signed",
                       markup=False, soft_wrap=True)
+    return EXIT_OK
+
+
+def _roadmap(args: argparse.Namespace) -> int:
+    """`tripod report --roadmap --client C -i INVENTORY [--years 3]`: docs/lifecycle.md."""
+    from datetime import date
+
+    from tripod.cli.output import EXIT_OK, console
+    from tripod.lifecycle.plan import plan
+    from tripod.lifecycle.render import write_roadmap
+    from tripod.store import default_path
+
+    if not args.inventory or not args.client:
+        raise InputError("--roadmap: needs --client NAME and -i INVENTORY (its asset file and lifecycle policy)")
+    if not 1 <= args.years <= 10:
+        raise InputError(f"--years: {args.years} must be between 1 and 10")
+    today = date.today()
+    store_path = args.store or default_path()
+    store = _open_store(store_path) if Path(store_path).is_file() else None
+    try:
+        roadmap, assets = plan(args.inventory, args.client, args.years, today, store, args.vault_password_file)
+    finally:
+        if store is not None:
+            store.close()
+    written = write_roadmap(roadmap, assets, today, _out_dir(args.out), _formats(args.format))
+    console.print(f"[bold]{escape(args.client)}[/]: roadmap {roadmap.quarters[0]}..{roadmap.quarters[-1]}, total "
+                  f"{roadmap.total():.2f}: " + ", ".join(str(p) for p in written), highlight=False)
+    return EXIT_OK
+
+
+def _network(args: argparse.Namespace) -> int:
+    """`tripod report --network --client C [--month YYYY-MM] [-i INVENTORY]`: docs/network.md."""
+    from datetime import datetime, timezone
+
+    from tripod.cli.output import EXIT_OK, console
+    from tripod.network.report import write_network_report
+    from tripod.policy.resolve import tier_policy
+
+    month = parse_month(args.month) if args.month else datetime.now(timezone.utc).strftime("%Y-%m")
+    limits: dict[str, int] | int = int(tier_policy("tier_network")["network"]["backup_max_age_hours"])
+    if args.inventory:
+        from tripod.inventory import validate_inventory
+
+        resolutions, problems = validate_inventory(args.inventory, None, args.vault_password_file)
+        if problems:
+            raise InputError(str(problems[0]))
+        limits = {r.host: int(r.policy["network"]["backup_max_age_hours"]) for r in resolutions if r.policy}
+    _out_dir(args.out).mkdir(parents=True, exist_ok=True)
+    with _open_store(args.store) as store:
+        for client in _clients(store, args.client):
+            written = write_network_report(store, client, month, args.out, limits)
+            console.print(f"[bold]{escape(client)}[/]: network devices, {month}: "
+                          + ", ".join(str(p) for p in written), highlight=False)
     return EXIT_OK

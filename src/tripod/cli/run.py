@@ -20,6 +20,7 @@ from tripod.cli.output import (
     console,
     errors,
 )
+from tripod.cli.options import add_inventory_options
 from tripod.errors import InputError
 
 
@@ -80,15 +81,8 @@ def _parse_extra_vars(values: list[str], vault_password_file: str | None = None)
     return parsed
 
 
-def _add_inventory_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-i", "--inventory", action="append", required=True, metavar="INVENTORY",
-                        help="inventory file or directory (repeatable)")
-    parser.add_argument("-l", "--limit", help="further limit the hosts with an Ansible pattern")
-    parser.add_argument("--vault-password-file", metavar="FILE", help="file holding the ansible-vault password")
-
-
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    _add_inventory_options(parser)
+    add_inventory_options(parser)
     parser.add_argument("-C", "--check", action="store_true", help="dry run: report what would change, change nothing")
     parser.add_argument("-D", "--diff", action="store_true", help="show the differences in changed files")
     parser.add_argument("-t", "--tags", help="only run tasks with these tags (comma-separated)")
@@ -133,7 +127,7 @@ def add_parsers(commands: Any) -> None:
         "every problem at once, one line each, naming the file, the host and the key. Exit 0 when clean, 2 (bad "
         "input) otherwise. Warnings (an expired waiver, a waiver for no host) do not change the exit code.",
     )
-    _add_inventory_options(validate)
+    add_inventory_options(validate)
     validate.add_argument("--show", metavar="HOST", help="also print this host's tier and effective policy as YAML")
     validate.set_defaults(handler=cmd_validate)
 

@@ -11,6 +11,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from tripod.cli.options import add_inventory_options
 from tripod.errors import InputError, io_errors_are_bad_input
 
 DEFAULT_LISTEN = "127.0.0.1:9095"
@@ -21,11 +22,8 @@ _OUTCOME_WORDS = (("opened", "opened"), ("updated", "updated"), ("resolved", "re
 
 
 def _common_options(parser: argparse.ArgumentParser, required: bool) -> None:
-    parser.add_argument("-i", "--inventory", action="append", required=required, metavar="INVENTORY",
-                        help="inventory whose hosts' policies route the tickets (repeatable)")
-    parser.add_argument("-l", "--limit", help="only these hosts (an Ansible pattern)")
-    parser.add_argument("--vault-password-file", metavar="FILE",
-                        help="ansible-vault password for the inventory and the secrets file")
+    add_inventory_options(parser, required, "inventory whose hosts' policies route the tickets (repeatable)",
+                          "ansible-vault password for the inventory and the secrets file")
     parser.add_argument("--secrets", metavar="FILE",
                         help="YAML (ansible-vault encrypted) with webhook_token, smtp_user, smtp_password, serve_token; "
                         "default: the TRIPOD_* environment variables")

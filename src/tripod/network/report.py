@@ -102,29 +102,3 @@ def write_network_report(store: Any, client: str, month: str, out: Path, max_age
              atomic_write_text(stem.with_suffix(".json"), json.dumps(
                  {"client": client, "month": month, "devices": [asdict(row) for row in rows]}, indent=2) + "\n")]
     return paths
-
-
-def cmd_network(args: Any) -> int:
-    """`tripod report --network --client C [--month YYYY-MM] [-i INVENTORY]`."""
-    from tripod.cli.output import EXIT_OK, console
-    from tripod.errors import InputError
-    from tripod.policy.resolve import tier_policy
-    from tripod.cli.report import _clients, _open_store, _out_dir
-    from tripod.report.period import parse_month
-
-    month = parse_month(args.month) if args.month else datetime.now(timezone.utc).strftime("%Y-%m")
-    limits: dict[str, int] | int = int(tier_policy("tier_network")["network"]["backup_max_age_hours"])
-    if args.inventory:
-        from tripod.inventory import validate_inventory
-
-        resolutions, problems = validate_inventory(args.inventory, None, args.vault_password_file)
-        if problems:
-            raise InputError(str(problems[0]))
-        limits = {r.host: int(r.policy["network"]["backup_max_age_hours"]) for r in resolutions if r.policy}
-    _out_dir(args.out).mkdir(parents=True, exist_ok=True)
-    with _open_store(args.store) as store:
-        for client in _clients(store, args.client):
-            written = write_network_report(store, client, month, args.out, limits)
-            console.print(f"[bold]{client}[/]: network devices, {month}: " + ", ".join(str(p) for p in written),
-                          highlight=False)
-    return EXIT_OK

@@ -38,7 +38,7 @@ def lifecycle_summary(inventory: tuple[str, ...], client: str, today: date, stor
                       vault_password_file: str | None = None) -> dict[str, Any]:
     if not inventory:
         return {"assessed": False, "note": NO_INVENTORY}
-    from tripod.lifecycle.cli import register
+    from tripod.lifecycle.plan import register
 
     assets, policies = register(list(inventory), client, today, store, vault_password_file)
     assets = [a for a in assets if a.host in policies]

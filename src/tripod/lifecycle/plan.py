@@ -1,4 +1,5 @@
-"""`tripod report --roadmap --client C -i INVENTORY [--years 3]`."""
+"""A client's asset register and roadmap, from its inventory and the store's latest facts
+(`tripod report --roadmap`, and the monthly report's lifecycle summary)."""
 
 from __future__ import annotations
 
@@ -67,29 +68,3 @@ def network_firmware(store: Any, client: str, today: date) -> dict[str, dict[str
             if parsed:
                 found[str(finding.host)] = parsed
     return found
-
-
-def cmd_roadmap(args: Any) -> int:
-    from tripod.cli.output import EXIT_OK, console
-    from tripod.lifecycle.render import write_roadmap
-    from tripod.cli.report import _open_store, _out_dir
-    from tripod.store import default_path
-
-    if not args.inventory or not args.client:
-        raise InputError("--roadmap: needs --client NAME and -i INVENTORY (its asset file and lifecycle policy)")
-    if not 1 <= args.years <= 10:
-        raise InputError(f"--years: {args.years} must be between 1 and 10")
-    today = date.today()
-    store_path = args.store or default_path()
-    store = _open_store(store_path) if Path(store_path).is_file() else None
-    try:
-        roadmap, assets = plan(args.inventory, args.client, args.years, today, store, args.vault_password_file)
-    finally:
-        if store is not None:
-            store.close()
-    from tripod.cli.report import _formats
-
-    written = write_roadmap(roadmap, assets, today, _out_dir(args.out), _formats(args.format))
-    console.print(f"[bold]{args.client}[/]: roadmap {roadmap.quarters[0]}..{roadmap.quarters[-1]}, total "
-                  f"{roadmap.total():.2f}: " + ", ".join(str(p) for p in written), highlight=False)
-    return EXIT_OK
