@@ -35,6 +35,8 @@ class ActionModule(ControllerAction):
             result.update(failed=True, problems=lines, msg=f"invalid Tripod policy ({len(lines)} problem(s)), nothing was changed:\n" + "\n".join(lines))
             return result
         result["changed"] = False
+        if resolution.warnings:
+            result["warnings"] = list(resolution.warnings)
         # Plain result keys, never ansible_facts: Ansible writes a module's facts to the fact
         # cache under the host's name alone, and cached facts beat the inventory's group_vars,
         # so another client's host of the same name would inherit this client and policy.

@@ -237,10 +237,10 @@ def validate_inventory(sources: list[str], limit: str | None = None, vault_passw
         raise InputError(f"{', '.join(sources)}: the inventory has no hosts" + (f" matching --limit {limit}" if limit else ""))
     resolutions = _resolve_all(hosts)
     problems = _host_name_problems(hosts) + [problem for resolution in resolutions for problem in resolution.problems]
+    notes: list[str] = list(dict.fromkeys(w for resolution in resolutions for w in resolution.warnings))
     from tripod.hardening.host import inventory_directory
 
     base = inventory_directory(sources[0]) if sources else None
-    notes: list[str] = []
     problems.extend(waiver_file_problems(resolutions, hosts, base, notes, check_hosts=limit is None))
     problems.extend(network_problems(hosts, resolutions, notes))
     from tripod.lifecycle.assets import asset_file_problems

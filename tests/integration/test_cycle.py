@@ -26,7 +26,7 @@ def test_a_daily_cycle_runs_only_the_daily_areas(tmp_path):
     assert findings == {"health"}, "health checks are daily; nothing else is due"
     assert actions == set() and not check_mode
     stdout = next((tmp_path / "runs").glob("*/artifacts/*/stdout")).read_text()
-    assert "localhost (tier_srp_server, cycle daily): health_check" in stdout
+    assert "localhost (tier_srp_server, cycle daily): health" in stdout
 
 
 def test_a_dry_run_of_every_area_audits_hardening_and_changes_nothing(tmp_path):

@@ -145,3 +145,18 @@ def test_triage_exits_2_for_a_policy_problem_like_validate(example, tmp_path, mo
     assert main(["triage", "-i", str(example)]) == 2
     err = capsys.readouterr().err
     assert "not triaged, fix the policy first:" in err and "'Europe/Berlinn' is not a known IANA timezone" in err
+
+
+def test_an_old_policy_key_is_a_warning_naming_the_file_once(example, capsys):
+    group_vars = example / "group_vars" / "tier_srp_workstation.yml"
+    group_vars.write_text(group_vars.read_text().replace(
+        "tripod_group_policy:\n", "tripod_group_policy:\n  areas:\n    health_check: {cadence: weekly}\n"))
+    code, out, err = run(capsys, example, "--show", "acme-ws-lab02.acme.example")
+    assert code == 0, out
+    renamed = [line for line in err if "areas.health_check" in line]
+    assert renamed == [f"warning: {group_vars}:5: tripod_group_policy.areas.health_check: renamed areas.health (the "
+                       "area's name in findings and reports); the old name is still read, rename it"], err
+    import yaml
+
+    shown = yaml.safe_load("\n".join(line for line in out if not line.startswith(("#", "ok:"))))
+    assert shown["tripod_policy"]["areas"]["health"]["cadence"] == "weekly"

@@ -198,3 +198,25 @@ def test_policy_reference_is_current():
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
     assert doc.read_text() == render_markdown(), "regenerate: python -m tripod.policy.docs > docs/policy.md"
+
+
+def test_old_area_name_health_check_is_read_as_health_with_a_warning():
+    result = resolve(["tier_srp_server"], tripod_client_policy={"areas": {"health_check": {"enabled": False}}})
+    assert result.ok, result.problems
+    assert result.policy["areas"]["health"]["enabled"] is False
+    assert "health_check" not in result.policy["areas"]
+    assert result.warnings == ["tripod_client_policy.areas.health_check: renamed areas.health (the area's name in "
+                               "findings and reports); the old name is still read, rename it"]
+
+
+def test_old_and_new_area_name_together_is_a_problem():
+    result = resolve(["tier_srp_server"], tripod_group_policy={
+        "areas": {"health_check": {"enabled": False}, "health": {"enabled": True}}})
+    assert [p.key for p in result.problems] == ["tripod_group_policy.areas.health_check"]
+
+
+def test_policy_areas_are_named_as_in_findings():
+    from tripod.checks import CHECKS
+
+    areas = set(tier_policy("tier_srp_server")["areas"])
+    assert {"health", "patching", "hardening"} <= areas and set(CHECKS) <= areas | {"housekeeping"}

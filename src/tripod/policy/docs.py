@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tripod.policy.resolve import LAYERS, TIER_GROUPS, tier_policy
+from tripod.policy.resolve import RENAMED_AREAS, LAYERS, TIER_GROUPS, tier_policy
 from tripod.policy.schema import iter_fields
 
 HEADER = """# Tier policy reference
@@ -84,6 +84,11 @@ def render_markdown() -> str:
     lines.append("")
     lines.append("Override variables: " + ", ".join(f"`{name}`" for name in LAYERS) + ".")
     lines.append(SCHEDULED_SUPPORT_PATCHING)
+    lines.append("## Renamed keys\n")
+    lines.append("The old name is still read, with a warning from `tripod validate` and the run; setting both is a "
+                 "validation error.\n")
+    lines.extend(f"- `areas.{old}` is now `areas.{new}`, the area's name in findings, reports and metrics "
+                 "(the role is still `health_check`)." for old, new in RENAMED_AREAS.items())
     return "\n".join(lines) + "\n"
 
 

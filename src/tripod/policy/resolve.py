@@ -24,6 +24,10 @@ CLIENT_VAR = "tripod_client"
 
 OriginFinder = Callable[[Any], "str | None"]
 
+#: Policy keys that were renamed: the old name is still read, with a warning, for one release.
+#: `areas.health_check` became `areas.health`, the area's name in findings, reports and metrics.
+RENAMED_AREAS = {"health_check": "health"}
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -48,6 +52,8 @@ class Resolution:
     client: str | None = None
     policy: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: Doubts that do not stop a run: an old policy key that is still read.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -119,6 +125,26 @@ def _cross_checks(policy: Mapping[str, Any]) -> list[tuple[str, str]]:
     return problems
 
 
+def _renamed_areas(layer_name: str, layer: dict[str, Any], result: Resolution, file: str | None) -> dict[str, Any]:
+    """`areas.<old>` read as `areas.<new>` (RENAMED_AREAS), with a warning; both set is a problem."""
+    areas = layer.get("areas")
+    if not isinstance(areas, dict):
+        return layer
+    for old, new in RENAMED_AREAS.items():
+        if old not in areas:
+            continue
+        where = f"{file}: " if file else ""
+        if new in areas:
+            del areas[old]  # one problem for it, not a second one for an unknown key
+            result.problems.append(Problem(result.host, f"{layer_name}.areas.{old}",
+                                           f"the old name of areas.{new}, which is set too: keep areas.{new} only", file))
+            continue
+        areas[new] = areas.pop(old)
+        result.warnings.append(f"{where}{layer_name}.areas.{old}: renamed areas.{new} (the area's name in findings "
+                               f"and reports); the old name is still read, rename it")
+    return layer
+
+
 def resolve_host(
     host: str,
     group_names: list[str],
@@ -153,11 +179,13 @@ def resolve_host(
         raw = host_vars.get(name)
         if raw is None:
             continue
-        for schema_problem in check(raw, SCHEMA, prefix=""):
+        layer = _renamed_areas(name, _plain(raw), result, _find_origin(raw, "areas", origin_of)) \
+            if isinstance(raw, Mapping) else raw
+        for schema_problem in check(layer, SCHEMA, prefix=""):
             key = f"{name}.{schema_problem.key}" if schema_problem.key != "(policy)" else name
             problem(key, schema_problem.message, _find_origin(raw, schema_problem.key, origin_of))
-        if isinstance(raw, Mapping):
-            layers.append((name, _plain(raw)))
+        if isinstance(layer, dict):
+            layers.append((name, layer))
 
     if result.tier is None or result.problems:
         return result

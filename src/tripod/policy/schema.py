@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Union
 from tripod.models import SEVERITIES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-AREAS = ("health_check", "housekeeping", "patching", "hardening")
+AREAS = ("health", "housekeeping", "patching", "hardening")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -178,7 +178,7 @@ _STR_LIST = Field(str, "entry")
 _PATH_LIST = Field(str, "absolute path", extra=_check_absolute_path)
 
 SCHEMA: Schema = {
-    "areas": {name: _area(name.replace("_", " ")) for name in AREAS},
+    "areas": {name: _area({"health": "the health checks (role health_check)"}.get(name, name)) for name in AREAS},
     "patch": {
         "classes": Field(str, "security: security updates only; all: every update", choices=("security", "all")),
         "approval": Field(str, "automatic, or only approved_packages", choices=("automatic", "approved_only")),
