@@ -8,21 +8,21 @@ configuration, the version, and configuration changes through `configure termina
 
 from __future__ import annotations
 
-import json
-import re
-from typing import Any
-
-from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.ansible.netcommon.plugins.plugin_utils.cliconf_base import CliconfBase
-
 DOCUMENTATION = """
-author: Tripod maintainers
+author: Tripod maintainers (@tripod-msp)
 name: frr
 short_description: Cliconf plugin for FRRouting vtysh
 description:
   - Runs commands and reads or changes the configuration of an FRRouting router through vtysh.
 version_added: 1.0.0
 """
+
+import json
+import re
+from typing import Any
+
+from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.ansible.netcommon.plugins.plugin_utils.cliconf_base import CliconfBase
 
 _VERSION = re.compile(r"^FRRouting (\S+) \((\S+)\)", re.MULTILINE)
 

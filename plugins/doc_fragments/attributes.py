@@ -18,29 +18,37 @@ options: {}
 attributes:
   check_mode:
     support: full
+    description: Can run in check mode and report what it would change without changing the target.
   diff_mode:
     support: none
+    description: Does not return a diff of what it changes.
 author:
-  - Tripod maintainers
+  - Tripod maintainers (@tripod-msp)
 """
 
     POSIX = r"""
 options: {}
 attributes:
   platform:
+    support: N/A
     platforms: posix
+    description: Target OS/families that can be operated against. Runs on POSIX hosts (Linux) with the host's Python.
 """
 
     WINDOWS = r"""
 options: {}
 attributes:
   platform:
+    support: N/A
     platforms: windows
+    description: Target OS/families that can be operated against. Runs on Windows hosts with PowerShell.
 """
 
     CONTROLLER = r"""
 options: {}
 attributes:
   platform:
+    support: N/A
     platforms: all
+    description: Target OS/families that can be operated against. Runs on the controller only, so the target's platform does not matter.
 """

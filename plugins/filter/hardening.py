@@ -15,7 +15,7 @@ name: hardening_sshd_settings
 short_description: The sshd settings of the SSH controls a hardening run enforces
 description:
   - Input is the hardening plan (C(tripod.maintenance.hardening_audit)'s C(hardening_plan)).
-  - Returns C({Keyword: value}) of the enforced controls that set sshd keywords, then O(extra).
+  - "Returns C({Keyword: value}) of the enforced controls that set sshd keywords, then O(extra)."
   - C(hardening_sshd_merge) (same file) puts such settings into an sshd file's text, keyword by keyword.
   - C(hardening_sshd_visible) (same file) gives the effective values (C(sshd -T)) of the passing SSH controls'
     keywords, written into sshd_config with the enforced settings for scanners that read only that file.

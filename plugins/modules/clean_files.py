@@ -89,14 +89,31 @@ paths:
   type: list
   elements: dict
   contains:
-    path: {description: The directory., type: str}
-    label: {description: The label given, or null., type: str}
-    max_age_days: {description: The age limit applied., type: int}
-    files: {description: Files deleted (in check mode, that would be deleted)., type: int}
-    bytes: {description: Disk space freed (in check mode, that would be freed)., type: int}
-    skipped: {description: Why the directory was not cleaned (missing, a symlink), or null., type: str}
-    error_count: {description: Files or directories that could not be read or deleted., type: int}
-    errors: {description: The first errors, one line each., type: list, elements: str}
+    path:
+      description: The directory.
+      type: str
+    label:
+      description: The label given, or null.
+      type: str
+    max_age_days:
+      description: The age limit applied.
+      type: int
+    files:
+      description: Files deleted (in check mode, files that would be deleted).
+      type: int
+    bytes:
+      description: Disk space freed (in check mode, space that would be freed).
+      type: int
+    skipped:
+      description: Why the directory was not cleaned (missing, a symlink), or null.
+      type: str
+    error_count:
+      description: Files or directories that could not be read or deleted.
+      type: int
+    errors:
+      description: The first errors, one line each.
+      type: list
+      elements: str
 files:
   description: Files deleted over all directories.
   returned: always

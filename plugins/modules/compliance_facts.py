@@ -35,7 +35,7 @@ description:
   - Most security inputs need root (C(/etc/shadow), C(sshd -T), C(nft list ruleset)); use C(become).
 version_added: "0.1.0"
 author:
-  - Tripod maintainers
+  - Tripod maintainers (@tripod-msp)
 options:
   services:
     description:
@@ -103,6 +103,7 @@ attributes:
     support: full
     description: Returns C(ansible_facts.tripod_compliance).
   platform:
+    support: N/A
     platforms: posix
     description: Linux. Debian and Ubuntu (apt) are tested; the RHEL family (dnf) is supported but only linted.
 notes:

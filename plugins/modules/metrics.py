@@ -37,7 +37,10 @@ options:
     description: The run whose results to publish; default the evidence recorder's.
     type: str
   db_path:
-    description: The evidence store; default the evidence recorder's (C(TRIPOD_EVIDENCE_DB), else C($TRIPOD_DATA_DIR/evidence.sqlite)).
+    description:
+      - The evidence store, a file, C(sqlite:///path) or C(postgresql://user@host/db).
+      - Default the evidence recorder's (C(TRIPOD_EVIDENCE_DB)), else the store C(TRIPOD_EVIDENCE_URL) names
+        (C(tripod --store) sets it), else C($TRIPOD_DATA_DIR/evidence.sqlite).
     type: path
   write:
     description:
@@ -48,10 +51,12 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reports whether the file on the host would change, and writes nothing.
   diff_mode:
     support: full
+    description: Returns the old and the new file's text.
 author:
-  - Tripod maintainers
+  - Tripod maintainers (@tripod-msp)
 """
 
 EXAMPLES = r"""

@@ -19,7 +19,7 @@ description:
   - Used by the C(tripod.maintenance.metrics) action, which renders a host's Tripod metrics.
 version_added: "0.1.0"
 author:
-  - Tripod maintainers
+  - Tripod maintainers (@tripod-msp)
 options:
   directory:
     description: The textfile collector's directory (C(--collector.textfile.directory)).
@@ -40,10 +40,14 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reports whether the content would change, and writes nothing.
   diff_mode:
     support: full
+    description: Returns the old and the new file's text.
   platform:
+    support: N/A
     platforms: posix
+    description: Target OS/families that can be operated against.
 """
 
 EXAMPLES = r"""

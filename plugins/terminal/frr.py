@@ -8,19 +8,19 @@ The device's login shell is /usr/bin/vtysh: its prompts are `host#`, `host(confi
 
 from __future__ import annotations
 
-import re
-
-from ansible.errors import AnsibleConnectionFailure
-from ansible_collections.ansible.netcommon.plugins.plugin_utils.terminal_base import TerminalBase
-
 DOCUMENTATION = """
-author: Tripod maintainers
+author: Tripod maintainers (@tripod-msp)
 name: frr
 short_description: Terminal plugin for FRRouting vtysh
 description:
   - Prompts, errors and terminal settings of FRRouting's vtysh for ansible.netcommon.network_cli.
 version_added: 1.0.0
 """
+
+import re
+
+from ansible.errors import AnsibleConnectionFailure
+from ansible_collections.ansible.netcommon.plugins.plugin_utils.terminal_base import TerminalBase
 
 
 class TerminalModule(TerminalBase):
