@@ -51,7 +51,7 @@ STAT_PATHS = (
     "/etc/crontab", "/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly",
     "/etc/cron.d", "/etc/cron.allow", "/etc/cron.deny", "/etc/at.allow", "/etc/at.deny",
     "/boot/grub/grub.cfg", "/boot/grub2/grub.cfg", "/etc/issue", "/etc/issue.net", "/etc/motd",
-    "/var/lib/aide/aide.db", "/var/log/journal",
+    "/var/lib/aide/aide.db", "/var/log/journal", "/var/log/account/pacct",
 )
 # Globs expanded on the host; each match is stat'ed like the paths above.
 STAT_GLOBS = ("/etc/ssh/ssh_host_*_key", "/etc/sudoers.d/*")
@@ -66,7 +66,8 @@ PACKAGES = (
     "nis", "ypbind", "ypserv", "xinetd", "openbsd-inetd", "inetutils-inetd", "tftpd-hpa", "tftpd", "atftpd",
     "rsync", "avahi-daemon", "cups", "cups-daemon", "rpcbind", "nfs-kernel-server", "slapd", "snmpd",
     "vsftpd", "dnsmasq", "isc-dhcp-server", "xserver-xorg-core", "apport", "grub-common", "grub2-common",
-    "debsums", "chkrootkit", "rkhunter", "binutils", "gcc",
+    "debsums", "chkrootkit", "rkhunter", "binutils", "gcc", "fail2ban", "python3-systemd", "acct", "sysstat",
+    "apt-listchanges", "apt-show-versions", "rsyslog",
 )
 
 # Units whose state the catalog needs (one `systemctl show` call for all of them).
@@ -78,7 +79,8 @@ UNITS = (
     "rsync.service", "nfs-server.service", "slapd.service", "snmpd.service", "vsftpd.service",
     "dnsmasq.service", "isc-dhcp-server.service", "systemd-journald.service", "tmp.mount",
     "systemd-coredump.socket", "apport.service", "ssh.service", "sshd.service", "cron.service",
-    "tripod-rootkit-scan.timer", "chkrootkit.timer",
+    "tripod-rootkit-scan.timer", "chkrootkit.timer", "fail2ban.service", "acct.service", "sysstat.service",
+    "apt-show-versions.timer", "rsyslog.service",
 )
 
 # Compilers and assemblers whose use the catalog restricts to root (resolved to the real binaries).
@@ -109,6 +111,12 @@ BANNER_MAX = 4096
 CAP_NET_ADMIN = 12
 
 _SYSTEMCTL_PROPS = "Id,LoadState,ActiveState,UnitFileState"
+# fail2ban reads its jail files in this order; later ones win, key by key.
+FAIL2BAN_JAILS = ("/etc/fail2ban/jail.conf", "/etc/fail2ban/jail.d/*.conf", "/etc/fail2ban/jail.local",
+                  "/etc/fail2ban/jail.d/*.local")
+FAIL2BAN_KEYS = ("enabled", "backend", "ignoreip", "maxretry", "bantime", "findtime")
+# The first line of the configuration files Tripod writes and owns.
+MANAGED_MARK = "Managed by Tripod"
 
 
 class _Reader(object):
@@ -162,6 +170,52 @@ def parse_key_values(text, separator=None, lower=False):
             key = key.lower()
         result[key] = value.strip().strip('"')
     return result
+
+
+def parse_ini_section(text, section, keys=None):
+    """key = value lines of one [section] of an INI file (continuation lines joined), keys lower-cased."""
+    values, current, last = {}, None, None
+    for raw in (text or "").splitlines():
+        line = raw.split("#", 1)[0].split(";", 1)[0] if not raw[:1].isspace() else raw.split("#", 1)[0]
+        if not line.strip():
+            continue
+        match = re.match(r"^\[([^\]]+)\]\s*$", line.strip())
+        if match and not raw[:1].isspace():
+            current, last = match.group(1).strip(), None
+            continue
+        if current != section:
+            continue
+        if raw[:1].isspace() and last is not None:
+            values[last] = (values[last] + " " + line.strip()).strip()
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if sep and (keys is None or key in keys):
+            values[key], last = value.strip(), key
+        else:
+            last = None
+    return values
+
+
+def parse_rsyslog_forward(texts):
+    """The remote targets of rsyslog forwarding rules (legacy @host / @@host and omfwd actions)."""
+    targets = []
+    for text in texts:
+        for raw in (text or "").splitlines():
+            line = raw.split("#", 1)[0].strip()
+            legacy = re.match(r"^\S+\s+(@@?)(\(\S*\))?\[?([\w.:-]+?)\]?(?::(\d+))?(;\S+)?$", line)
+            if legacy:
+                targets.append({"host": legacy.group(3), "port": legacy.group(4) or "514",
+                                "protocol": "tcp" if legacy.group(1) == "@@" else "udp"})
+                continue
+            if "omfwd" in line:
+                fields = dict(re.findall(r'(\w+)\s*=\s*"([^"]*)"', line))
+                if fields.get("target"):
+                    targets.append({"host": fields["target"], "port": fields.get("port", "514"),
+                                    "protocol": fields.get("protocol", "udp").lower()})
+    return targets
 
 
 def parse_pam(text):
@@ -266,7 +320,7 @@ def parse_listening(text, proto, ipv6):
             continue
         if proto == "udp" and state != "07":
             continue
-        address_hex, _, port_hex = fields[1].partition(":")
+        address_hex, _sep, port_hex = fields[1].partition(":")
         try:
             port = int(port_hex, 16)
         except ValueError:
@@ -452,6 +506,25 @@ class HardeningProbe(object):
             "timesyncd": timesyncd,
             "useradd": parse_key_values(self.read.maybe("/etc/default/useradd"), "="),
             "auto_upgrades": _apt_periodic(self.read),
+            "fail2ban": self._fail2ban(),
+            "sysstat": parse_key_values(self.read.maybe("/etc/default/sysstat"), "="),
+            "listchanges": parse_ini_section(self.read.maybe("/etc/apt/listchanges.conf"), "apt"),
+            "rsyslog_forward": parse_rsyslog_forward(
+                [self.read.maybe("/etc/rsyslog.conf")] + [self.read.maybe(p) for p in self.read.glob("/etc/rsyslog.d/*.conf")]),
+        }
+
+    def _fail2ban(self):
+        """The sshd jail's effective settings ([DEFAULT], then [sshd], file after file) and who owns jail.local."""
+        merged = {}
+        for pattern in FAIL2BAN_JAILS:
+            for path in self.read.glob(pattern) if "*" in pattern else [pattern]:
+                text = self.read.maybe(path)
+                for section in ("DEFAULT", "sshd"):
+                    merged.setdefault(section, {}).update(parse_ini_section(text, section, FAIL2BAN_KEYS))
+        local = self.read.maybe("/etc/fail2ban/jail.local")
+        return {
+            "sshd": dict(merged.get("DEFAULT", {}), **merged.get("sshd", {})),
+            "jail_local": None if local is None else ("tripod" if MANAGED_MARK in local.split("\n", 1)[0] else "other"),
         }
 
     def pam(self):

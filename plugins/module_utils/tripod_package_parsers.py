@@ -213,7 +213,7 @@ def parse_needrestart(text):
     services = []
     expected = None
     for line in text.splitlines():
-        key, _, value = line.partition(":")
+        key, _sep, value = line.partition(":")
         value = value.strip()
         if key == "NEEDRESTART-KSTA":
             kernel_status = int(value) if value.isdigit() else None

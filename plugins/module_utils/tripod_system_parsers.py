@@ -99,7 +99,7 @@ def parse_sshd_t(text):
         line = line.strip()
         if not line:
             continue
-        key, _, value = line.partition(" ")
+        key, _sep, value = line.partition(" ")
         key = key.lower()
         value = value.strip()
         if key in settings:
@@ -255,7 +255,7 @@ def parse_systemctl_show(text, names):
                 blocks.append(current)
                 current = {}
             continue
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         current[key] = value
     if current:
         blocks.append(current)

@@ -126,7 +126,7 @@ class _InventoryVariables:
         groups = sort_groups([g for g in host.get_groups() if g.name != "all"])
         key = tuple(g.name for g in groups)
         if key not in self.by_groups:
-            parts = {"all_inventory": lambda: self.all.get_vars(), "groups_inventory": lambda: get_group_vars(groups),
+            parts = {"all_inventory": self.all.get_vars, "groups_inventory": lambda: get_group_vars(groups),
                      "all_plugins_inventory": lambda: self._plugins([self.all]),
                      "groups_plugins_inventory": lambda: self._plugins(groups)}
             merged: dict[str, Any] = {}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from tripod.models import SEVERITIES, Action, Finding
 from tripod.store import EvidenceStore
 
+
 @dataclass(frozen=True)
 class RunEvidence:
     failing: list[Finding]  # health findings that failed or erred, most severe first

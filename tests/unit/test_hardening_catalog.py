@@ -155,6 +155,8 @@ def test_the_facts_probe_reads_everything_the_catalog_checks():
             assert timer in probe.UNITS, control.id
         if audit.get("timer"):
             assert audit["timer"] in probe.UNITS, control.id
+        if audit.get("unit"):
+            assert audit["unit"] in probe.UNITS, control.id
         if control.check == "mount":
             assert audit["path"] in probe.MOUNTS, control.id
         if control.check == "banner":

@@ -64,4 +64,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("TRIPOD_DEBUG"):
             raise
         return EXIT_INTERNAL
-

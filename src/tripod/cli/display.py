@@ -303,7 +303,7 @@ def show_hardening(console: Console, run_id: str) -> None:
     console.print(_hardening_counts_table(findings))
     failing = most_severe_first(f for f in findings if f.status in ("fail", "error"))
     if failing:
-        _, table = findings_table(failing)
+        _headline, table = findings_table(failing)
         console.print(f"Hardening: {len(failing)} failing control(s)", style="bold", soft_wrap=True)
         console.print(table)
     waived = [f for f in findings if f.status == "waived"]

@@ -97,7 +97,7 @@ def _outcome_line(outcomes: Counter[str]) -> str:
 
 
 def _delivery_line(report: Any, counts: dict[tuple[str, str], int]) -> str:
-    sinks = sorted({sink for sink, _ in counts} | set(report.sent))
+    sinks = sorted({sink for sink, _status in counts} | set(report.sent))
     parts = []
     for sink in sinks:
         bits = [f"{report.sent[sink]} sent"]
@@ -150,7 +150,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
         touched = [t for t in tickets.find() if t.updated_at >= started and t.host in hosts]
         if touched:
             console.print(ticket_table(touched, "Tickets changed by this triage"))
-        queued = any(status in ("pending", "sending", "failed") and n for (_, status), n in counts.items())
+        queued = any(status in ("pending", "sending", "failed") and n for (_sink, status), n in counts.items())
     console.print(f"Evidence: {default_path()}", soft_wrap=True)
     if table.problems:
         return EXIT_BAD_INPUT  # as `tripod validate`: a policy problem is bad input

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Mapping, Sequence
 
-from tripod.checks.engine import Outcome, listing
+from tripod.checks.engine import listing
 from tripod.hardening.catalog import DISRUPTIONS, Catalog, Control
 from tripod.hardening.evaluators import CheckContext, run_check
 from tripod.hardening.params import resolve
@@ -249,7 +249,7 @@ def firewall_ports(facts: Mapping[str, Any], management: Mapping[str, Any], extr
             continue
         (tcp if sock.get("proto") == "tcp" else udp).add(int(sock["port"]))
     for item in extra:
-        proto, _, port = str(item).partition("/")
+        proto, _sep, port = str(item).partition("/")
         if port.isdigit():
             (tcp if proto == "tcp" else udp).add(int(port))
     return {"tcp": sorted(tcp), "udp": sorted(udp), "management": management_ports(facts, management)}

@@ -31,7 +31,8 @@ REMEDIATION_KEYS = frozenset([
     "mode", "lock_from", "from", "packages", "packages_absent", "pwquality", "faillock", "sudo_defaults", "allow_file",
     "mount", "modules", "service", "rules_file", "rules", "args", "auditd_conf", "journald", "coredump", "periodic",
     "units", "path", "timer", "registry", "smb_server", "firewall_profile", "defender", "defender_update",
-    "account_policy", "audit_policy", "user_disabled", "legal_notice", "service_disabled", "names",
+    "account_policy", "audit_policy", "user_disabled", "legal_notice", "service_disabled", "names", "listchanges",
+    "sysstat", "fail2ban",
 ])
 NIST_PATTERN = re.compile(r"^[A-Z]{2}-\d+(\(\d+\))?$")
 CIS_PATTERN = re.compile(r"^\d+(\.\d+)*$")

@@ -130,7 +130,22 @@ def _compilers(control, params, facts, management, policy):
     return params, None
 
 
+# fail2ban's jail file: Tripod's jail.local, or a jail.d file read after it where the client has its own.
+FAIL2BAN_JAIL_LOCAL = "/etc/fail2ban/jail.local"
+FAIL2BAN_JAIL_DROPIN = "/etc/fail2ban/jail.d/60-tripod.local"
+FAIL2BAN_LOOPBACK = ("127.0.0.1/8", "::1")
+
+
+def _fail2ban(control, params, facts, management, policy):
+    owner = ((_hardening(facts, "config").get("fail2ban")) or {}).get("jail_local")
+    params["path"] = FAIL2BAN_JAIL_LOCAL if owner in (None, "tripod") else FAIL2BAN_JAIL_DROPIN
+    source = str(management.get("source") or "")
+    params["ignoreip"] = list(FAIL2BAN_LOOPBACK) + ([source] if source and source not in FAIL2BAN_LOOPBACK else [])
+    return params, None
+
+
 _RESOLVERS: dict[str, Callable[..., Resolved]] = {
+    "fail2ban": _fail2ban,
     "system_login_shells": _system_shells,
     "home_modes": _homes,
     "world_writable": _world_writable,

@@ -105,7 +105,7 @@ def _path_rules(management, facts, policy):
 
 @guard("management_not_builtin_administrator")
 def _not_builtin_admin(management, facts, policy):
-    user = str(management.get("user") or "").lower().split("\\")[-1]
+    user = str(management.get("user") or "").lower().rsplit("\\", maxsplit=1)[-1]
     if over_winrm(management) and user == "administrator":
         return "the management connection uses the built-in Administrator, which would lose remote admin rights"
     return None

@@ -89,4 +89,3 @@ def merge(text: str, wanted: Mapping[str, str], before_match: bool = False, head
     else:
         out.extend(missing)
     return "\n".join(out) + "\n"
-

@@ -25,6 +25,7 @@ import yaml
 
 from tripod.errors import InputError
 
+
 class _TextDates(yaml.SafeLoader):
     """Dates stay text, so that a bad one (2021-13-01) is our one-line error, not PyYAML's."""
 
@@ -70,7 +71,7 @@ def _date(path: Path, where: str, value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        host, _, key = where.partition(".")
+        host, _sep, key = where.partition(".")
         raise AssetFileError(path, host, key, f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 

@@ -44,7 +44,7 @@ class Asset:
         return None, "unknown (no purchase date, no BIOS date)"
 
     def age_years(self, today: date) -> float | None:
-        base, _ = self.age_base()
+        base, _which = self.age_base()
         return round((today - base).days / 365.25, 1) if base else None
 
 

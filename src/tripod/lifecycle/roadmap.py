@@ -51,7 +51,7 @@ def quarter_of(day: date) -> str:
 def quarters_from(today: date, years: int) -> list[str]:
     year, q = today.year, (today.month - 1) // 3 + 1
     result = []
-    for _ in range(years * 4):
+    for _quarter in range(years * 4):
         result.append(f"{year}-Q{q}")
         year, q = (year + 1, 1) if q == 4 else (year, q + 1)
     return result

@@ -126,5 +126,5 @@ def plan_updates(facts: Mapping[str, Any], policy: Mapping[str, Any]) -> Plan:
     if windows:
         plan.windows = windows_arguments(patch)
     else:
-        plan.hold = [name for name in plan.excluded + plan.not_approved + plan.not_security]
+        plan.hold = list(plan.excluded + plan.not_approved + plan.not_security)
     return plan

@@ -83,7 +83,7 @@ def next_patch_window(policy: Mapping[str, Any], now: datetime) -> datetime | No
     """The next maintenance-window opening after `now` that falls on a patch day."""
     window = policy["maintenance_window"]
     moment = now
-    for _ in range(_MAX_OPENINGS):
+    for _opening in range(_MAX_OPENINGS):
         moment = next_window_start(window, moment)
         if is_patch_day(policy, moment):
             return moment

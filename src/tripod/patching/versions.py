@@ -49,7 +49,7 @@ def parse_listing(text: str) -> dict[str, str]:
         # dpkg's abbreviated status: desired (i/h/...), then state; `ii`/`hi` = installed.
         if len(status) >= 2 and status[1] == "i" and name and version:
             rows.append((name, arch, version))
-    native = next((arch for name, arch, _ in rows if name in ("dpkg", "rpm")), None)
+    native = next((arch for name, arch, _version in rows if name in ("dpkg", "rpm")), None)
     installed: dict[str, str] = {}
     for name, arch, version in rows:
         version = version.removeprefix("0:")  # rpm epoch 0 is not written

@@ -41,4 +41,3 @@ def read_result(result: Mapping[str, Any]) -> list[WindowsUpdate]:
         updates.append(WindowsUpdate(kb=_kb(update), title=str(update.get("title") or ""),
                                      installed=bool(update.get("installed")), failure=failure))
     return sorted(updates, key=lambda u: (u.kb, u.title))
-

@@ -191,14 +191,14 @@ def resolve_host(
         return result
 
     policy = tier_policy(result.tier)
-    for _, layer in layers:
+    for _name, layer in layers:
         policy = deep_merge(policy, layer)
     for schema_problem in check(policy, SCHEMA, require_all=True):
         problem(schema_problem.key, schema_problem.message)
     if not result.problems:
         for key, message in _cross_checks(policy):
             file = None
-            for name, _ in layers:
+            for name, _layer in layers:
                 file = _find_origin(host_vars.get(name), key, origin_of) or file
             problem(key, message, file)
     if not result.problems:

@@ -392,12 +392,13 @@ def unknown_key_message(key: str, known: list[str]) -> str:
     return f"unknown key{hint}"
 
 
-def check(policy: Any, schema: Schema = SCHEMA, prefix: str = "", require_all: bool = False) -> list[SchemaProblem]:
-    """Check `policy` against `schema`.
+def check(policy: Any, schema: Schema | None = None, prefix: str = "", require_all: bool = False) -> list[SchemaProblem]:
+    """Check `policy` against `schema` (default: the whole policy schema, SCHEMA).
 
     With `require_all`, every key of the schema must be present (an effective policy);
     without it, any subset is allowed (an override layer).
     """
+    schema = SCHEMA if schema is None else schema
     if not isinstance(policy, Mapping):
         return [SchemaProblem(prefix.rstrip(".") or "(policy)", f"must be a mapping, got {_type_name(policy)}", policy)]
     problems: list[SchemaProblem] = []
@@ -417,9 +418,9 @@ def check(policy: Any, schema: Schema = SCHEMA, prefix: str = "", require_all: b
     return problems
 
 
-def iter_fields(schema: Schema = SCHEMA, prefix: str = ""):
-    """Yield (dotted key, Field) for every leaf, for documentation."""
-    for key, spec in schema.items():
+def iter_fields(schema: Schema | None = None, prefix: str = ""):
+    """Yield (dotted key, Field) for every leaf (default: of SCHEMA), for documentation."""
+    for key, spec in (SCHEMA if schema is None else schema).items():
         if isinstance(spec, Field):
             yield f"{prefix}{key}", spec
         else:

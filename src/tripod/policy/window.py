@@ -45,4 +45,4 @@ def in_window(window: Mapping[str, Any], now: datetime | None = None) -> bool:
 def next_window_start(window: Mapping[str, Any], now: datetime | None = None) -> datetime:
     """The next opening strictly after `now`, in UTC."""
     now = _as_utc(now)
-    return min(opens for opens, _ in _openings(window, now, days_back=0, days_ahead=8) if opens > now)
+    return min(opens for opens, _closes in _openings(window, now, days_back=0, days_ahead=8) if opens > now)

@@ -72,9 +72,9 @@ def severity_bars(counts: dict[str, int], label: str = "findings by severity") -
     parts = [f'<line x1="0" y1="{base}" x2="{width}" y2="{base}" stroke="{GRID}"/>']
     for index, severity in enumerate(order):
         value = counts.get(severity, 0)
-        bar = (base - 20) * value / top
+        bar_height = (base - 20) * value / top
         x = index * step + step * 0.2
-        parts.append(f'<rect x="{x:.1f}" y="{base - bar:.1f}" width="{step * 0.6:.1f}" height="{bar:.1f}" '
+        parts.append(f'<rect x="{x:.1f}" y="{base - bar_height:.1f}" width="{step * 0.6:.1f}" height="{bar_height:.1f}" '
                      f'fill="{SEVERITY_COLOURS[severity]}"/>')
         parts.append(f'<text x="{x + step * 0.3:.1f}" y="{base - bar - 4:.1f}" text-anchor="middle" font-size="12" '
                      f'fill="{INK}">{value}</text>')

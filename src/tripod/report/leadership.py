@@ -22,7 +22,7 @@ def now_counts(assets: list[Asset], policies: dict[str, Any], today: date) -> di
     """The hosts past their replacement age, out of warranty and at (or past) OS end of life on `today`."""
     past, no_warranty, eol = [], [], []
     for asset in assets:
-        base, _ = asset.age_base()
+        base, _which = asset.age_base()
         years = int(policies[asset.host]["lifecycle"]["replace_after_years"])
         if base is not None and add_years(base, years) <= today:
             past.append(asset.host)

@@ -132,7 +132,7 @@ class _Environment(Environment):
     which is most of the rendering time for large reports."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict:
+        if isinstance(obj, dict):
             try:
                 return obj[attribute]
             except KeyError:

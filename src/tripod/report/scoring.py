@@ -65,7 +65,7 @@ def weighted(area_scores: Mapping[str, float | None], weights: Mapping[str, floa
     from the area scores as shown (rounded); None when no weighted area has a score."""
     pairs = [(float(weights.get(area, 0)), score) for area, score in area_scores.items()
              if score is not None and weights.get(area, 0) > 0]
-    total = sum(weight for weight, _ in pairs)
+    total = sum(weight for weight, _score in pairs)
     if not pairs or total <= 0:
         return None
     return round(sum(weight * score for weight, score in pairs) / total, 1)

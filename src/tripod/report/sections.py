@@ -113,7 +113,7 @@ class Patching:
 
     def add_failed_runs(self, rows: list[tuple[str, str, str, str]]) -> None:
         """Patch runs that failed this month (every TRP-PATCH-004 error or fail, not only the latest)."""
-        self.failed += [{"host": host, "detail": evidence, "time": time} for host, time, _, evidence in rows]
+        self.failed += [{"host": host, "detail": evidence, "time": time} for host, time, _status, evidence in rows]
         self.failed.sort(key=lambda f: (f["host"], f["time"] or ""))
 
     def result(self) -> dict[str, Any]:

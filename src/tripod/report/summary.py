@@ -153,7 +153,7 @@ class ClientSummary:
         for row in host["findings"]:
             waiver = row.get("waiver")
             if waiver and waiver.get("state") == "expired":
-                items.append(_item(name, "high", f"Exception (waiver {waiver['reference']}) for “{row['title']}” "
+                items.append(_item(name, "high", f"Exception (waiver {waiver['reference']}) for \u201c{row['title']}\u201d "
                                    f"{plain.expiry_phrase(waiver.get('days_left'), waiver.get('expires'))}; the "
                                    "control now counts as failed", _due(self.as_of, "high"), row["check_id"]))
             if row["effective_status"] in ("fail", "error") and SEVERITY_RANK[row["severity"]] >= SEVERITY_RANK["high"]:
@@ -306,7 +306,7 @@ def sentences(report: Mapping[str, Any]) -> dict[str, str]:
         if hd["failed_controls"]:
             top = hd["top_failed"][0]
             text += (f"; {plain.count(hd['failed_controls'], 'setting')} fail somewhere, the most serious "
-                     f"“{top['title']}” on {plain.count(top['host_count'], 'host')}")
+                     f"\u201c{top['title']}\u201d on {plain.count(top['host_count'], 'host')}")
         if hd["waivers_expired"]:
             text += f"; {plain.count(hd['waivers_expired'], 'exception')} expired"
         out["hardening"] = text + "."

@@ -42,9 +42,9 @@ def days_to_full(history: Sequence[Sample], mount: str, free_bytes: int | None) 
     span = points[-1][0] - points[0][0]
     if span < MIN_SPAN_DAYS:
         return Projection(len(points), round(span, 2), None, None)
-    mean_x = sum(x for x, _ in points) / len(points)
-    mean_y = sum(y for _, y in points) / len(points)
-    denominator = sum((x - mean_x) ** 2 for x, _ in points)
+    mean_x = sum(x for x, _y in points) / len(points)
+    mean_y = sum(y for _x, y in points) / len(points)
+    denominator = sum((x - mean_x) ** 2 for x, _y in points)
     slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / denominator
     if slope <= 0 or free_bytes is None:
         return Projection(len(points), round(span, 2), round(slope, 1), None)  # free space unknown: no projection

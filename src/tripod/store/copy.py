@@ -63,7 +63,7 @@ def copy_store(source: Connection, target: Connection) -> CopyResult:
             if table in GENERATED_KEYS:
                 order = f" ORDER BY {GENERATED_KEYS[table]}"
             names = ", ".join(columns)
-            insert = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})"
+            insert = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _column in columns)})"
             counts[table] = 0
             for rows in _batches(source, f"SELECT {names} FROM {table}{order}"):
                 target.executemany(insert, rows)

@@ -84,7 +84,7 @@ def clients(conn: Connection) -> list[str]:
 def latest_facts(conn: Connection, client: str | None, *, before: str | None = None) -> Iterator[FactSnapshot]:
     """Each host's newest fact snapshot for `client` (collected before `before`, if given), by host."""
     condition, params = client_filter(client, "f.client")
-    inner_condition, _ = client_filter(client, "g.client")
+    inner_condition, _inner_params = client_filter(client, "g.client")
     time_limit = " AND g.collected_at < ?" if before else ""
     sql = f"""
         SELECT f.run_id, f.host, f.client, f.collected_at, f.facts FROM fact_snapshots f

@@ -156,7 +156,7 @@ def latest_findings(conn: Connection, client: str, month: str) -> Iterator[tuple
 def check_results(conn: Connection, client: str, start: str, end: str, check_id: str,
                   statuses: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
     """Every result of `check_id` with one of `statuses` in [start, end): (host, time, status, evidence)."""
-    marks = ", ".join("?" for _ in statuses)
+    marks = ", ".join("?" for _status in statuses)
     sql = f"""
         SELECT host, time, status, evidence FROM findings
         WHERE client = ? AND time >= ? AND time < ? AND check_id = ? AND status IN ({marks})

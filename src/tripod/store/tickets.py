@@ -109,14 +109,14 @@ def _dump(value: Any) -> str:
 def _where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
     """`WHERE` text and parameters from (clause, value) pairs; a None value drops its clause."""
     kept = [(clause, value) for clause, value in conditions if value is not None]
-    return " AND ".join(["1 = 1", *(clause for clause, _ in kept)]), [value for _, value in kept]
+    return " AND ".join(["1 = 1", *(clause for clause, _value in kept)]), [value for _clause, value in kept]
 
 
 def _client_scope(clients: Collection[str] | None) -> tuple[str, list[str]]:
     """SQL keeping the events (alias `e`) of the tickets of `clients`; None keeps all."""
     if clients is None:
         return "1 = 1", []
-    marks = ", ".join("?" for _ in clients) or "NULL"
+    marks = ", ".join("?" for _client in clients) or "NULL"
     return f"e.ticket_id IN (SELECT ticket_id FROM tickets WHERE client IN ({marks}))", list(clients)
 
 
@@ -158,7 +158,7 @@ class TicketStore:
 
     def insert(self, ticket: Ticket) -> None:
         names = ", ".join(_TICKET_COLUMNS)
-        marks = ", ".join("?" for _ in _TICKET_COLUMNS)
+        marks = ", ".join("?" for _column in _TICKET_COLUMNS)
         self._conn.execute(f"INSERT INTO tickets ({names}) VALUES ({marks})",
                            tuple(getattr(ticket, name) for name in _TICKET_COLUMNS))
 
@@ -197,7 +197,7 @@ class TicketStore:
         `skip_targets`, and of a ticket of one of `clients` (None: any). An event waits until the
         ticket's earlier events to the same sink are sent. Returns it marked `sending` by
         `claimer` with its attempt counted; None when nothing is deliverable."""
-        marks = ", ".join("?" for _ in reclaimable) or "NULL"
+        marks = ", ".join("?" for _sink in reclaimable) or "NULL"
         scope, scope_params = _client_scope(clients)
         sql = f"""SELECT * FROM ticket_events e
                   WHERE e.id > ?

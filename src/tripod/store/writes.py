@@ -18,7 +18,7 @@ _ACTION_COLUMNS = ("run_id", "host", "client", "tier", "time", "area", "kind", "
 
 def _insert(table: str, columns: Iterable[str]) -> str:
     names = tuple(columns)
-    return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _name in names)})"
 
 
 _INSERT_FINDING = _insert("findings", _FINDING_COLUMNS)

@@ -35,7 +35,7 @@ def claimer_id() -> str:
 
 def _gone(claimer: str) -> bool:
     """True when `claimer` (host:pid) is a process of this machine that no longer runs, or is this one."""
-    host, _, pid = claimer.rpartition(":")
+    host, _sep, pid = claimer.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
     if int(pid) == os.getpid():

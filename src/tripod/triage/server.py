@@ -137,8 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with EvidenceStore(self.server.db_path) as store:
             counts = store.tickets.event_counts(self.server.table.clients)
-        queued = sum(count for (_, status), count in counts.items() if status in ("pending", "sending"))
-        failed = sum(count for (_, status), count in counts.items() if status == "failed")
+        queued = sum(count for (_sink, status), count in counts.items() if status in ("pending", "sending"))
+        failed = sum(count for (_sink, status), count in counts.items() if status == "failed")
         self._answer(200, {"status": "ok", "queued_events": queued, "failed_events": failed})
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming

@@ -12,7 +12,7 @@ def sshd(host) -> dict:
     output = host.check_output("/usr/sbin/sshd -T")
     settings = {}
     for line in output.splitlines():
-        key, _, value = line.partition(" ")
+        key, _sep, value = line.partition(" ")
         settings[key] = value
     return settings
 
