@@ -236,7 +236,7 @@ def patch_table(summaries: list[PatchOutcome], title: str = "Patch summary") -> 
 
 
 def print_patch_summary(console: Console, store: EvidenceStore, run_id: str, hosts: Iterable[str], *,
-                  patch_run: bool = False) -> bool:
+                        patch_run: bool = False) -> bool:
     """Print the table when the run was a patch run; True when printed."""
     summaries = summarize(store, run_id, hosts, patch_run=patch_run)
     if summaries:

@@ -31,8 +31,8 @@ def _finding(check: Check, status: str, evidence: str) -> dict[str, Any]:
 
 
 def _lines(kind: str, lines: list[str]) -> str:
-    shown = "; ".join(lines[:SHOWN_LINES]) + (f"; ... {len(lines) - SHOWN_LINES} more" if len(lines) > SHOWN_LINES
-                                               else "")
+    more = f"; ... {len(lines) - SHOWN_LINES} more" if len(lines) > SHOWN_LINES else ""
+    shown = "; ".join(lines[:SHOWN_LINES]) + more
     return f"{len(lines)} {kind}" + (f" ({shown})" if lines else "")
 
 
@@ -101,8 +101,8 @@ def assess(*, host: str, client: str, network_os: str, running: str, version: st
         findings.append(firmware_finding(platform.name, parse_version(platform.name, version), now.date(),
                                          int(policy["firmware_warning_days"])))
     return {"findings": findings, "actions": actions, "backup": {"path": relative, "sha256": result.sha256,
-                                                                  "written": result.written and not check_mode,
-                                                                  "changes": result.written}}
+                                                                 "written": result.written and not check_mode,
+                                                                 "changes": result.written}}
 
 
 __all__ = ["assess", "CHECKS"]

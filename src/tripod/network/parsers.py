@@ -206,7 +206,7 @@ def parse_routeros(text: str) -> DeviceConfig:
     return DeviceConfig(
         ntp_servers=[s for value in servers for s in value.split(",") if s and s != "0.0.0.0"],
         syslog_hosts=[a or b for a, b in re.findall(r"target=remote.*?remote=(\S+)|remote=(\S+).*?target=remote",
-                                                     logging)],
+                                                    logging)],
         aaa=bool(sections.get("/radius")) and any(line.startswith("add ") for line in sections["/radius"]),
         plaintext_management=plaintext,
         snmp_communities=communities if snmp_on else [],

@@ -17,7 +17,7 @@ from tripod.patching import outcome
 from tripod.store import EvidenceStore
 
 ORDER = (outcome.FAILED, outcome.NOT_STARTED, outcome.PATCHED, outcome.PLANNED, outcome.NOTHING_TO_DO,
-          outcome.SKIPPED_WINDOW, outcome.SKIPPED_DISABLED)
+         outcome.SKIPPED_WINDOW, outcome.SKIPPED_DISABLED)
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ Schema = Mapping[str, Union[Field, "Schema"]]  # type: ignore[misc]
 _NETWORK: dict[str, Field] = {
     "enabled": Field(bool, "back up and check network devices (playbooks/network.yml); network devices only"),
     "cadence": Field(str, "which tier cycle backs up and checks the device", choices=("daily", "weekly", "monthly",
-                                                                                       "on_visit")),
+                                                                                      "on_visit")),
     "backup_retention": Field(int, "running-config backups kept per device (the oldest are deleted)", minimum=1,
                               maximum=1000),
     "backup_max_age_hours": Field(int, "a device whose last backup is older than this is a finding", minimum=1),

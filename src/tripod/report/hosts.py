@@ -42,9 +42,9 @@ def os_name(facts: Mapping[str, Any] | None) -> str | None:
 def finding_row(finding: FindingRow, book: WaiverBook, as_of: datetime) -> dict[str, Any]:
     """The finding with its effective status: a waiver expired by the report date counts as a fail."""
     row: dict[str, Any] = {
-           "check_id": finding.check_id, "area": finding.area, "title": finding.title, "severity": finding.severity,
-           "status": finding.status, "effective_status": finding.status, "evidence": finding.evidence,
-           "remediation": finding.remediation, "time": finding.time, "waiver": None}
+        "check_id": finding.check_id, "area": finding.area, "title": finding.title, "severity": finding.severity,
+        "status": finding.status, "effective_status": finding.status, "evidence": finding.evidence,
+        "remediation": finding.remediation, "time": finding.time, "waiver": None}
     # The waiver meta-check names expired waivers; before store migration 5 it also carried their
     # tickets as a "waiver", which counted each expired waiver twice. It is no waiver.
     if finding.waiver and finding.check_id != WAIVER_META_CHECK:

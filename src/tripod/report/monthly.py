@@ -168,7 +168,7 @@ def build_monthly(store: EvidenceStore, client: str, month: str, *, now: datetim
     book = WaiverBook(waivers)
     scores = _Scores()
     sections: dict[str, Section] = {"patching": Patching(), "hardening": Hardening(), "health": Health(),
-                "housekeeping": Housekeeping(), "lifecycle": Lifecycle()}
+                                    "housekeeping": Housekeeping(), "lifecycle": Lifecycle()}
     network = NetworkDevices()
     hosts: list[dict[str, Any]] = []
     summary = ClientSummary(as_of)

@@ -143,7 +143,7 @@ class _Environment(Environment):
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = _Environment(loader=PackageLoader("tripod.report", "templates"), autoescape=select_autoescape(["j2", "html"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(pct=_pct, dash=_dash, size=_size, size_rate=_size_rate, stamp=_stamp, day=_day, hours=_hours,
                        band=_band, sev=_sev, counts_cells=_counts_cells, attention_rows=_attention_rows,
                        expiry=expiry_phrase, waiting=_waiting, last_patched=_last_patched, count=count,

@@ -262,7 +262,7 @@ def _grouped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         key = (row["platform"], row["state"], row["detail"])
         groups.setdefault(key, {**row, "hosts": []})["hosts"].append(row["host"])
     return [{**g, "host": ", ".join(g["hosts"])} for g in sorted(groups.values(), key=lambda g: (g["platform"] == "linux",
-                                                                                               g["state"], g["host"]))]
+                                                                                                 g["state"], g["host"]))]
 
 
 def _attention_order(item: Mapping[str, Any]) -> tuple[int, str, str, str]:

@@ -67,14 +67,14 @@ def _sink_target(name: str, alerts: Mapping[str, Any]) -> SinkTarget:
         if not webhook["url"]:
             raise RoutingError("alerts.webhook.url: must be set when alerts.sinks lists webhook")
         return SinkTarget("webhook", {key: webhook[key] for key in ("url", "timeout_seconds", "retries",
-                                                                      "backoff_seconds")})
+                                                                    "backoff_seconds")})
     if name == "email":
         email = alerts["email"]
         for key in ("to", "smtp_host"):
             if not email[key]:
                 raise RoutingError(f"alerts.email.{key}: must be set when alerts.sinks lists email")
         return SinkTarget("email", {key: email[key] for key in ("to", "sender", "smtp_host", "smtp_port",
-                                                                  "ca_file", "timeout_seconds")})
+                                                                "ca_file", "timeout_seconds")})
     raise RoutingError(f"alerts.sinks: unknown sink '{name}'")
 
 

@@ -49,7 +49,7 @@ def _check_units_inactive(facts, params, ctx):
                (units.get(u) or {}).get("unit_file_state") in ("enabled", "enabled-runtime")]
     if running or enabled:
         return failed("; ".join(filter(None, [running and f"running: {listing(running)}",
-                                             enabled and f"enabled: {listing(enabled)}"])))
+                                              enabled and f"enabled: {listing(enabled)}"])))
     if not any((units.get(u) or {}).get("found") for u in params["units"]):
         return passed("not installed")
     return passed(f"{listing(params['units'])} stopped and not enabled")
