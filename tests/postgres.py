@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -88,15 +89,40 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture
-def postgres_url(postgres_server: str) -> str:
-    """A fresh database at the latest schema, `postgresql://postgres@127.0.0.1:PORT/tripod_N`."""
+def new_database(server: str, *, migrated: bool = True) -> str:
+    """A new database on the session's server: at the latest schema (copied from the template),
+    or empty (`migrated=False`, for the first migration)."""
     import psycopg
 
     name = f"tripod_{os.getpid()}_{next(_counter)}"
-    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
-    return f"{postgres_server}/{name}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE if migrated else 'template0'}")
+    return f"{server}/{name}"
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A fresh database at the latest schema, `postgresql://postgres@127.0.0.1:PORT/tripod_N`."""
+    return new_database(postgres_server)
+
+
+#: The evidence store's backends, the `params` of the fixtures that run a suite on both.
+BACKENDS = ("sqlite", "postgresql")
+
+
+def backend_url(request: pytest.FixtureRequest, directory: Path) -> str:
+    """An empty store on the backend `request.param` names, as the URL `--store` takes:
+    `sqlite:///DIRECTORY/evidence.sqlite`, or a fresh database on the session's server. For
+    fixtures of any scope parametrized with BACKENDS (one server per session either way)."""
+    if request.param == "sqlite":
+        return f"sqlite://{directory.resolve()}/evidence.sqlite"
+    return new_database(str(request.getfixturevalue("postgres_server")))
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty evidence store on each backend, as a URL (`sqlite:///...` or `postgresql://...`)."""
+    return backend_url(request, tmp_path)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

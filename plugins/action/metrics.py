@@ -35,12 +35,13 @@ class ActionModule(ControllerAction):
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result: dict[str, Any] = super().run(tmp, task_vars)
         from tripod.monitoring import host_metrics_text
-        from tripod.store import default_path
+        from tripod.store import display_location, evidence_location
 
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         task_vars = task_vars or {}
         db_path, run_id = _recorder_options()
-        db_path = args["db_path"] or db_path or str(default_path())
+        # The recorder's file, else the store --store / $TRIPOD_EVIDENCE_URL names (PostgreSQL too).
+        db_path = str(evidence_location(args["db_path"] or db_path or None))
         run_id = args["run_id"] or run_id
         host = task_vars.get("inventory_hostname")
         if not run_id:
@@ -51,7 +52,7 @@ class ActionModule(ControllerAction):
         made = host_metrics_text(db_path, run_id, host, task_vars.get("tripod_client"), task_vars.get("tripod_tier"))
         if made is None:
             result.update(changed=False, written=False,
-                          msg=f"the evidence store {db_path} has nothing of {host} in run {run_id}; no metrics written")
+                          msg=f"the evidence store {display_location(db_path)} has nothing of {host} in run {run_id}; no metrics written")
             return result
         content, summary = made
         if not args["write"]:

@@ -44,7 +44,7 @@ def test_an_existing_file_as_out_and_a_store_that_is_not_one(store, tmp_path, ca
         2, [f"error: --out: {existing} exists and is not a directory"])
     assert existing.read_text() == "keep me"
     assert report(capsys, "--store", str(existing), "--month", "2026-11", "--out", str(tmp_path / "out")) == (
-        2, [f"error: {existing}: cannot be read as an evidence store (not an SQLite database: corrupt, or another "
+        2, [f"error: {existing}: cannot use the evidence store (not an SQLite database: corrupt, or another "
             "kind of file)"])
 
 
@@ -98,6 +98,6 @@ def test_a_read_only_data_dir_is_bad_input(store, tmp_path, monkeypatch, capsys)
         monkeypatch.setenv("TRIPOD_DATA_DIR", str(data))
         code, err = report(capsys, "--month", "2026-11", "--out", str(tmp_path / "out"))
         assert (code, len(err)) == (2, 1), err
-        assert err[0].startswith(f"error: {data}/evidence.sqlite: cannot be read") and "read-only" in err[0]
+        assert err[0].startswith(f"error: {data}/evidence.sqlite: cannot use the evidence store") and "read-only" in err[0]
     finally:
         subprocess.run(["umount", str(data)], check=False)

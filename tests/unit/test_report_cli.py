@@ -7,12 +7,14 @@ import json
 import pytest
 
 from tests import report_fixture as fx
+from tests.postgres import BACKENDS, backend_url
 from tripod.cli import main
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return fx.build_store(tmp_path_factory.mktemp("cli") / "evidence.sqlite")
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(request, tmp_path_factory):
+    """The report fixture's evidence, in SQLite and in PostgreSQL: the suite runs on both."""
+    return fx.build_store(backend_url(request, tmp_path_factory.mktemp("cli")))
 
 
 def test_every_clients_monthly_report(store, tmp_path, capsys):
@@ -192,8 +194,8 @@ def test_send_without_recipients_or_smtp_is_bad_input_before_writing(store, tmp_
     assert not (tmp_path / "out").exists()
 
 
-def test_review_uses_the_tiers_policy_marks_and_sign_rewrites_the_file(tmp_path, capsys):
-    path = fx.build_store(tmp_path / "evidence.sqlite")
+def test_review_uses_the_tiers_policy_marks_and_sign_rewrites_the_file(store_url, tmp_path, capsys):
+    path = fx.build_store(store_url)  # type: ignore[arg-type] - a URL is a location too
     inventory = write_inventory(tmp_path / "inv", {"report": {"engineer_review": True}})  # every tier
     out = tmp_path / "out"
     assert main(["report", "--store", str(path), "--review", "--client", "ACME Ltd", "--half", "2026-H2",

@@ -246,11 +246,12 @@ def print_patch_summary(console: Console, store: EvidenceStore, run_id: str, hos
 
 def show_patching(console: Console, result: RunResult) -> None:
     """After `tripod run`: the patch summary, when the run was a patch run and was recorded."""
-    from tripod.store import default_path
+    from tripod.store import evidence_location, store_exists
 
-    if not default_path().is_file():
+    location = evidence_location()
+    if not store_exists(location):
         return
-    with EvidenceStore(default_path()) as store:
+    with EvidenceStore(location) as store:
         print_patch_summary(console, store, result.run_id, result.hosts, patch_run=result.playbook.stem == "patch")
 
 

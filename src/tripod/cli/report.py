@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
 
-from tripod.errors import InputError, io_errors_are_bad_input, sqlite_reason
+from tripod.errors import InputError, io_errors_are_bad_input
 from tripod.report.period import half_period, parse_month
 from tripod.report.render import FORMATS
 
@@ -59,8 +58,9 @@ def add_parser(commands: Any) -> None:
                         "TRIPOD_SMTP_USER and TRIPOD_SMTP_PASSWORD")
     report.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                         help=f"where to write the files (default: ./{DEFAULT_OUT})")
-    report.add_argument("--store", type=Path, metavar="FILE",
-                        help="the evidence store (default: $TRIPOD_DATA_DIR/evidence.sqlite)")
+    report.add_argument("--store", metavar="URL",
+                        help="the evidence store: sqlite:///PATH, a file PATH or postgresql://USER@HOST/DB "
+                        "(default: $TRIPOD_EVIDENCE_URL, else $TRIPOD_DATA_DIR/evidence.sqlite)")
     report.add_argument("--waivers", type=Path, metavar="FILE",
                         help="the client's waivers file: owner, ticket, justification and expiry of each waiver")
     report.add_argument("--jobs", type=int, default=1, metavar="N",
@@ -79,8 +79,9 @@ def add_parser(commands: Any) -> None:
     sign.add_argument("--half", required=True, metavar="YYYY-H1|H2")
     sign.add_argument("--engineer", required=True, metavar="NAME")
     sign.add_argument("--notes", required=True, type=Path, metavar="FILE", help="a UTF-8 text file with the notes")
-    sign.add_argument("--store", type=Path, metavar="FILE",
-                      help="the evidence store (default: $TRIPOD_DATA_DIR/evidence.sqlite)")
+    sign.add_argument("--store", metavar="URL",
+                      help="the evidence store: sqlite:///PATH, a file PATH or postgresql://USER@HOST/DB "
+                      "(default: $TRIPOD_EVIDENCE_URL, else $TRIPOD_DATA_DIR/evidence.sqlite)")
     sign.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                       help=f"where the review files are: those there are rewritten as signed (default: ./{DEFAULT_OUT})")
     sign.add_argument("-i", "--inventory", action="append", metavar="INVENTORY",
@@ -100,27 +101,22 @@ def _formats(text: str | None) -> list[str] | None:
     return list(dict.fromkeys(formats))
 
 
-def _open_store(path: Path | None) -> Any:
-    from tripod.store import EvidenceStore, default_path
+def _open_store(location: str | Path | None) -> Any:
+    """The store a report reads (--store, else $TRIPOD_EVIDENCE_URL, else the SQLite file), which
+    must hold evidence already; else one InputError naming it (a URL's password masked)."""
+    from tripod.errors import store_error
+    from tripod.store import STORE_ERRORS, evidence_location, is_postgres, open_existing
 
-    target = path or default_path()
-    if not target.is_file():
-        raise InputError(f"{target}: no evidence store; run `tripod audit -i INVENTORY` first, or pass --store FILE")
     try:
-        probe = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            probe.execute("PRAGMA schema_version").fetchone()
-        finally:
-            probe.close()
-    except sqlite3.Error as exc:
-        reason = sqlite_reason(exc)
-        if not os.access(target.parent, os.W_OK):
-            reason += "; its directory is read-only, and SQLite writes its journal beside the store"
-        raise InputError(f"{target}: cannot be read as an evidence store ({reason})") from None
-    try:
-        return EvidenceStore(target)
-    except (sqlite3.Error, RuntimeError) as exc:
-        raise InputError(f"{target}: cannot open the evidence store ({sqlite_reason(exc)})") from None
+        return open_existing(location)
+    except FileNotFoundError as exc:
+        raise store_error(location, exc) from None
+    except STORE_ERRORS as exc:
+        error = store_error(location, exc)
+        where = evidence_location(location)
+        if not is_postgres(where) and not os.access(Path(where).parent, os.W_OK):
+            error = InputError(f"{error}; its directory is read-only, and SQLite writes its journal beside the store")
+        raise error from None
 
 
 def _in_range(period: str, option: str) -> str:
@@ -146,7 +142,7 @@ def _clients(store: Any, wanted: str | None) -> list[str]:
     known = store.clients()
     if wanted is None:
         if not known:
-            raise InputError(f"{store.path}: the evidence store has no client yet; run an audit first")
+            raise InputError(f"{store.display}: the evidence store has no client yet; run an audit first")
         return list(known)
     if wanted not in known:
         listed = ", ".join(known) or "none"
@@ -191,7 +187,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     with _open_store(args.store) as store:
         clients = _clients(store, args.client)
         settings = load_settings(args.inventory, clients, args.vault_password_file)
-        store_path = store.path
+        store_path = store.url  # each worker process opens its own connection to the same store
         if args.review:
             for client in clients:
                 data = build_review(store, client, args.half, waivers=waivers,
@@ -290,15 +286,14 @@ def _roadmap(args: argparse.Namespace) -> int:
     from tripod.cli.output import EXIT_OK, console
     from tripod.lifecycle.plan import plan
     from tripod.lifecycle.render import write_roadmap
-    from tripod.store import default_path
+    from tripod.store import evidence_location, store_exists
 
     if not args.inventory or not args.client:
         raise InputError("--roadmap: needs --client NAME and -i INVENTORY (its asset file and lifecycle policy)")
     if not 1 <= args.years <= 10:
         raise InputError(f"--years: {args.years} must be between 1 and 10")
     today = date.today()
-    store_path = args.store or default_path()
-    store = _open_store(store_path) if Path(store_path).is_file() else None
+    store = _open_store(args.store) if store_exists(evidence_location(args.store)) else None
     try:
         roadmap, assets = plan(args.inventory, args.client, args.years, today, store, args.vault_password_file)
     finally:

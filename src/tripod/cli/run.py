@@ -21,7 +21,7 @@ from tripod.cli.output import (
     errors,
 )
 from tripod.cli.options import add_inventory_options
-from tripod.errors import InputError
+from tripod.errors import InputError, io_errors_are_bad_input, store_reason
 
 
 def _vars_file(value: str, vault_password_file: str | None) -> Path:
@@ -167,7 +167,7 @@ def _open_evidence(run_id: str, request: Any) -> Path:
     """Before any host is contacted: open and migrate the store, close the runs whose process is
     gone, note this process and write the run row. Any failure stops the run (exit 2)."""
     from tripod.runner import make_run_directory
-    from tripod.store import EvidenceStore, evidence_location
+    from tripod.store import EvidenceStore, display_location, evidence_location
     from tripod.store.dialect import ERRORS
 
     path = evidence_location()  # $TRIPOD_EVIDENCE_URL, else the SQLite file: where the callback writes
@@ -178,12 +178,12 @@ def _open_evidence(run_id: str, request: Any) -> Path:
             controller = store.register_controller(run_id)
             store.start_run(run_id, playbook=request.playbook, inventory=request.inventories, check_mode=request.check)
     except (*ERRORS, OSError, RuntimeError) as exc:
-        reason = str(exc).strip() or type(exc).__name__
+        reason = store_reason(exc)  # one line, whichever backend
         if isinstance(exc, OSError) and exc.strerror:
             reason = exc.strerror
         if "not a database" in reason:
             reason = "not an SQLite database (corrupt or another file)"
-        raise InputError(f"{path}: cannot record evidence ({reason}); nothing was run. "
+        raise InputError(f"{display_location(path)}: cannot record evidence ({reason}); nothing was run. "
                          "Fix or move the store, or pass --no-evidence") from None
     if stale:
         errors.print(f"[yellow]closed {len(stale)} run(s) left running by a process that is gone, as aborted:[/] "
@@ -294,7 +294,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from tripod.cli.display import audit_table
-    from tripod.store import EvidenceStore, default_path
+    from tripod.store import EvidenceStore
 
     result = _execute(args, "audit", check=True, run_table=args.no_evidence)
     if not args.no_evidence:
@@ -302,15 +302,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
             from tripod.audit import summarize_run
 
             summaries = summarize_run(store, result.run_id)
+            where = store.display
         console.print(audit_table(summaries))
-        console.print(f"Evidence: {default_path()} (run {result.run_id})", soft_wrap=True)
+        console.print(f"Evidence: {where} (run {result.run_id})", soft_wrap=True)
     return EXIT_OK if result.all_ok else EXIT_HOSTS_FAILED
 
 
+@io_errors_are_bad_input
 def cmd_prune(args: argparse.Namespace) -> int:
     import os
 
-    from tripod.store import EvidenceStore, default_path
+    from tripod.store import EvidenceStore, display_location, evidence_location, store_exists
 
     months = args.keep_months
     if months is None:
@@ -320,10 +322,11 @@ def cmd_prune(args: argparse.Namespace) -> int:
         months = int(configured)
     if months < 1:
         raise InputError(f"--keep-months: {months} must be at least 1")
-    if not default_path().exists():
-        console.print(f"nothing to prune: {default_path()} does not exist", soft_wrap=True)
+    location = evidence_location()  # --store, else $TRIPOD_EVIDENCE_URL, else the SQLite file
+    if not store_exists(location):
+        console.print(f"nothing to prune: {display_location(location)} does not exist", soft_wrap=True)
         return EXIT_OK
-    with EvidenceStore() as store:
+    with EvidenceStore(location) as store:
         result = store.prune(months)
     rolled = ", ".join(result.months) or "none"
     console.print(f"kept {months} month(s) of detail (before {result.cutoff} rolled up: {rolled}); removed "

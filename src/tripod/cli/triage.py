@@ -126,7 +126,7 @@ def ticket_table(tickets: list[Any], title: str) -> Table:
 def cmd_triage(args: argparse.Namespace) -> int:
     from tripod.cli.output import EXIT_BAD_INPUT, EXIT_HOSTS_FAILED, EXIT_OK, console, errors
     from tripod.models import utc_now
-    from tripod.store import EvidenceStore, default_path
+    from tripod.store import EvidenceStore
     from tripod.triage.delivery import deliver, follow_policy
     from tripod.triage.intake import triage_findings
 
@@ -134,6 +134,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
     secrets = _secrets(args)
     started = utc_now()
     with EvidenceStore() as store:
+        where = store.display
         tickets = store.tickets
         if args.retry_failed:
             console.print(f"queued again: {tickets.retry_failed()} rejected event(s)")
@@ -151,7 +152,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
         if touched:
             console.print(ticket_table(touched, "Tickets changed by this triage"))
         queued = any(status in ("pending", "sending", "failed") and n for (_sink, status), n in counts.items())
-    console.print(f"Evidence: {default_path()}", soft_wrap=True)
+    console.print(f"Evidence: {where}", soft_wrap=True)
     if table.problems:
         return EXIT_BAD_INPUT  # as `tripod validate`: a policy problem is bad input
     return EXIT_HOSTS_FAILED if queued else EXIT_OK
@@ -167,7 +168,7 @@ def _listen_address(value: str) -> tuple[str, int]:
 @io_errors_are_bad_input
 def cmd_serve(args: argparse.Namespace) -> int:
     from tripod.cli.output import EXIT_OK, console
-    from tripod.store import EvidenceStore, default_path
+    from tripod.store import EvidenceStore, evidence_location
     from tripod.triage.delivery import follow_policy
     from tripod.triage.server import ALERTMANAGER_PATH, TriageServer
 
@@ -176,10 +177,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise InputError(f"--retry-interval: {args.retry_interval} must be more than 0 seconds")
     table = _routes(args)
     secrets = _secrets(args)
-    with EvidenceStore() as store:  # create and migrate the store before the first request
+    location = evidence_location()  # --store, else $TRIPOD_EVIDENCE_URL, else the SQLite file
+    with EvidenceStore(location) as store:  # create and migrate the store before the first request
         follow_policy(store.tickets, table.routes)
+        where = store.display
     try:
-        server = TriageServer(address, table, secrets, default_path(), args.retry_interval,
+        server = TriageServer(address, table, secrets, location, args.retry_interval,
                               log=lambda line: console.print(escape(line), soft_wrap=True))
     except OSError as exc:
         raise InputError(f"--listen: cannot listen on {args.listen}: {exc.strerror or exc}") from None
@@ -192,7 +195,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     console.print(f"listening on {server.address}: POST Alertmanager webhooks to http://{server.address}"
                   f"{ALERTMANAGER_PATH}; {len(table.routes)} host(s) routed; alerts of no client of the inventory: "
                   f"{table.unassigned.settings['path'] if table.unassigned else 'rejected (422)'}; "
-                  f"evidence {default_path()}",
+                  f"evidence {where}",
                   soft_wrap=True)
     server.start_delivery()
     try:
@@ -206,13 +209,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 @io_errors_are_bad_input
 def cmd_list(args: argparse.Namespace) -> int:
     from tripod.cli.output import EXIT_OK, console
-    from tripod.store import EvidenceStore, default_path
+    from tripod.store import EvidenceStore, display_location, evidence_location, store_exists
 
-    if not default_path().exists():
-        console.print(f"no tickets: {default_path()} does not exist", soft_wrap=True)
+    location = evidence_location()
+    if not store_exists(location):
+        console.print(f"no tickets: {display_location(location)} does not exist", soft_wrap=True)
         return EXIT_OK
     status = None if args.status == "all" else args.status
-    with EvidenceStore() as store:
+    with EvidenceStore(location) as store:
         tickets = store.tickets.find(client=args.client, status=status, host=args.host)
     tickets.reverse()
     console.print(ticket_table(tickets, f"{len(tickets)} ticket(s), {args.status}"))

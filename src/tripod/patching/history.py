@@ -26,12 +26,13 @@ from tripod.models import normalize_time, utc_now
 MAX_SNAPSHOTS = 5000
 
 
-def store_path() -> Path:
-    """The evidence store the recorder writes: $TRIPOD_EVIDENCE_DB, else the data dir's default."""
-    from tripod.store import default_path
+def store_path() -> str | Path:
+    """The evidence store the recorder writes: $TRIPOD_EVIDENCE_DB, else $TRIPOD_EVIDENCE_URL's,
+    else the data dir's default."""
+    from tripod.store import evidence_location
 
     configured = os.environ.get("TRIPOD_EVIDENCE_DB")
-    return Path(configured).expanduser() if configured else default_path()
+    return Path(configured).expanduser() if configured else evidence_location()
 
 
 def _security_names(facts: Mapping[str, Any]) -> set[str] | None:
@@ -65,7 +66,7 @@ def first_seen(snapshots: Any, names: set[str]) -> dict[str, str]:
 
 
 def with_first_seen(facts: Mapping[str, Any], host: str, client: str | None,
-                    path: Path | None = None) -> dict[str, Any]:
+                    path: str | Path | None = None) -> dict[str, Any]:
     """A copy of `facts` whose pending security updates carry `first_seen` (ISO time, UTC).
 
     Updates the store has never seen pending count from this snapshot (`collected_at`).
@@ -78,7 +79,9 @@ def with_first_seen(facts: Mapping[str, Any], host: str, client: str | None,
     now = normalize_time(str(annotated.get("collected_at") or utc_now()), "collected_at")
     history: dict[str, str] = {}
     path = path or store_path()
-    if host and path.is_file():
+    from tripod.store import store_exists
+
+    if host and store_exists(path):
         from tripod.store import EvidenceStore
 
         with EvidenceStore(path) as store:

@@ -13,7 +13,7 @@ mode, serialises the writers; readers never block).
 
 from __future__ import annotations
 
-import os
+import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -24,7 +24,16 @@ from typing import Any
 from tripod.models import Action, Finding
 from tripod.paths import data_dir
 from tripod.store import hostrun, queries, reporting, retention, runstate, sqlite, writes
-from tripod.store.dialect import dialect_of, schema_version
+from tripod.store.dialect import ERRORS, SchemaTooNew, dialect_of, schema_version
+from tripod.store.location import (
+    DB_NAME,
+    absolute,
+    default_path,
+    display_location,
+    evidence_location,
+    is_postgres,
+    store_exists,
+)
 from tripod.store.hostrun import HostRunRecord
 from tripod.store.tickets import Ticket, TicketEvent, TicketStore
 from tripod.store.records import (
@@ -43,6 +52,8 @@ from tripod.store.reporting import FactSample, HostSighting, RecurringFailure, S
 __all__ = [
     "HOST_STATUSES",
     "RUN_STATUSES",
+    "DB_NAME",
+    "STORE_ERRORS",
     "EvidenceStore",
     "FactSnapshot",
     "HostResult",
@@ -53,36 +64,34 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketStore",
+    "SchemaTooNew",
     "SignOff",
+    "absolute",
     "default_path",
+    "display_location",
     "evidence_location",
     "host_status",
+    "is_postgres",
+    "open_existing",
+    "store_exists",
 ]
 
-DB_NAME = "evidence.sqlite"
+#: The errors a store operation raises on either backend (the drivers', and a newer schema):
+#: catch these, never `sqlite3.Error` alone. `tripod.errors.store_error` words them.
+STORE_ERRORS = ERRORS
 
 
-def default_path() -> Path:
-    """`<data_dir>/evidence.sqlite` ($TRIPOD_DATA_DIR, default ~/.local/share/tripod)."""
-    return data_dir() / DB_NAME
-
-
-#: URL schemes of a PostgreSQL store (`TRIPOD_EVIDENCE_URL=postgresql://user@host/db`).
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-def evidence_location(target: str | Path | None = None) -> str | Path:
-    """Where the store is: `target`, else $TRIPOD_EVIDENCE_URL, else `default_path()`. A
-    `postgresql://` URL stays a string; `sqlite:///path` and plain paths become a Path."""
-    value: str | Path | None = target if target else os.environ.get("TRIPOD_EVIDENCE_URL") or None
-    if value is None:
-        return default_path()
-    if isinstance(value, str):
-        if value.startswith(POSTGRES_SCHEMES):
-            return value
-        if value.startswith("sqlite://"):
-            value = value.removeprefix("sqlite://") or str(default_path())
-    return Path(value).expanduser()
+def open_existing(location: str | Path | None = None) -> EvidenceStore:
+    """Open a store that must hold evidence already (reports, review, sign-off): FileNotFoundError
+    when the SQLite file is missing (nothing is created); an SQLite file is first read without
+    writing, so a file that is not a database is reported as that, not migrated."""
+    where = evidence_location(location)
+    if not is_postgres(where):
+        path = Path(where)
+        if not path.is_file():
+            raise FileNotFoundError(2, "no evidence store", str(path))
+        sqlite.probe(path)
+    return EvidenceStore(where)
 
 
 class EvidenceStore:
@@ -92,20 +101,27 @@ class EvidenceStore:
         """`path`: a file, `sqlite:///file` or `postgresql://...` (default: `evidence_location()`)."""
         location = evidence_location(path)
         self._conn: Any
-        if isinstance(location, str):
+        if is_postgres(location):
             from tripod.store import postgres
 
-            self.url = location
-            # Run directories (tripod.store.runstate) stay under the local data dir.
-            self.path = data_dir() / "evidence.postgresql"
-            self._conn = postgres.connect(location)
+            self.url = str(location)
+            # Run directories (tripod.store.runstate) stay under the local data dir, and so do the kept
+            # closed-month reports (tripod.report.archive, beside `path`): one name per database.
+            digest = hashlib.sha256(display_location(self.url).encode()).hexdigest()[:12]
+            self.path = data_dir() / f"evidence-{digest}.postgresql"
+            self._conn = postgres.connect(str(location))
         else:
             self.url = f"sqlite://{location}"
-            self.path = location
+            self.path = Path(location)
             self._conn = sqlite.connect(self.path, busy_timeout_ms=busy_timeout_ms)
 
     def close(self) -> None:
         self._conn.close()
+
+    @property
+    def display(self) -> str:
+        """The store for messages: the SQLite file, or the URL with its password masked."""
+        return display_location(self.url if is_postgres(self.url) else self.path)
 
     def __enter__(self) -> EvidenceStore:
         return self

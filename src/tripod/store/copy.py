@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tripod.store.dialect import Connection, dialect_of, transaction
+from tripod.store.location import display_location
 
 #: Every table of the schema, parents before the tables whose rows reference theirs.
 TABLES = ("runs", "run_hosts", "fact_snapshots", "findings", "actions", "monthly_summaries", "review_signoffs",
@@ -74,10 +75,5 @@ def copy_store(source: Connection, target: Connection) -> CopyResult:
 
 
 def display(location: str | Path) -> str:
-    """A location for messages, without a password."""
-    text = str(location)
-    if "://" in text and "@" in text:
-        scheme, rest = text.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        return f"{scheme}://{credentials.split(':', 1)[0]}@{host}"
-    return text
+    """A location for messages, its password masked (`tripod.store.location.display_location`)."""
+    return display_location(location)

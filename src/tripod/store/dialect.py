@@ -17,13 +17,20 @@ from typing import Any
 
 from tripod.store import migrations
 
-#: Errors a store operation raises on either backend (psycopg's added when it is installed).
+
+
+class SchemaTooNew(RuntimeError):
+    """The store was migrated by a newer Tripod: this one refuses to read or write it."""
+
+
+#: Errors a store operation raises on either backend: the driver's (psycopg's added when it is
+#: installed) and a schema newer than this Tripod. `tripod.store.STORE_ERRORS` exports it.
 try:
     import psycopg
 
-    ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
+    ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error, SchemaTooNew)
 except ImportError:  # pragma: no cover - psycopg is a dependency
-    ERRORS = (sqlite3.Error,)
+    ERRORS = (sqlite3.Error, SchemaTooNew)
 
 Connection = Any  # sqlite3.Connection | tripod.store.postgres.PgConnection
 Row = Any  # sqlite3.Row | tripod.store.postgres.Row: by index and by column name
@@ -151,12 +158,18 @@ class Postgres:
 
     @staticmethod
     def schema_version(conn: Connection) -> int:
-        conn.execute("CREATE TABLE IF NOT EXISTS tripod_schema (version BIGINT NOT NULL)")
+        """0 for an empty database. Creates nothing: the version table is created by the first
+        migration step, under the lock (two `CREATE TABLE IF NOT EXISTS` at once can both fail)."""
+        # Looked up with a query (a fresh snapshot after the lock), not to_regclass(): the catalog
+        # cache may not have seen the table another process created while this one waited.
+        if not Postgres.has_table(conn, "tripod_schema"):
+            return 0
         row = conn.execute("SELECT MAX(version) FROM tripod_schema").fetchone()
         return int(row[0] or 0)
 
     @staticmethod
     def set_schema_version(conn: Connection, version: int) -> None:
+        conn.execute("CREATE TABLE IF NOT EXISTS tripod_schema (version BIGINT NOT NULL)")
         conn.execute("DELETE FROM tripod_schema")
         conn.execute("INSERT INTO tripod_schema (version) VALUES (?)", (int(version),))
 
@@ -210,14 +223,16 @@ def schema_version(conn: Connection) -> int:
 def migrate(conn: Connection, target: int | None = None) -> int:
     """Apply every migration above the database's version, each step in its own transaction
     with the version bump, so a crash leaves the database at a whole version. Safe when
-    several processes open a new database at once: the version is re-read under the lock."""
+    several processes open a new database at once: each step's transaction takes the write lock
+    first (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's `pg_advisory_xact_lock`), then reads the
+    version again, so a step another process applied meanwhile is not applied twice."""
     dialect = dialect_of(conn)
     latest = migrations.LATEST_VERSION
     if target is None:
         target = latest
     current = dialect.schema_version(conn)
     if current > latest:
-        raise RuntimeError(f"the evidence store is at schema version {current}, newer than this Tripod "
+        raise SchemaTooNew(f"the evidence store is at schema version {current}, newer than this Tripod "
                            f"knows ({latest}); upgrade Tripod")
     if current >= target:
         return current

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tripod.store.dialect import migrate, schema_version, transaction
 
-__all__ = ["BUSY_TIMEOUT_MS", "connect", "migrate", "schema_version", "transaction"]
+__all__ = ["BUSY_TIMEOUT_MS", "connect", "migrate", "probe", "schema_version", "transaction"]
 
 #: How long a writer waits for another writer's lock before giving up (milliseconds).
 BUSY_TIMEOUT_MS = 60_000
@@ -37,6 +37,16 @@ def connect(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqli
     conn.execute("PRAGMA foreign_keys = ON")
     migrate(conn)
     return conn
+
+
+def probe(path: Path) -> None:
+    """Read the file as SQLite without writing to it (sqlite3.Error when it is not a database):
+    a store that must exist is checked before it is opened, and so migrated."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    finally:
+        conn.close()
 
 
 def _journal_mode_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> str:

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import hmac
 import json
-import sqlite3
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tripod.store import EvidenceStore
+from tripod.errors import store_reason
+from tripod.store import STORE_ERRORS, EvidenceStore
 from tripod.triage.alertmanager import PayloadError, parse_payload
 from tripod.triage.delivery import deliver
 from tripod.triage.intake import triage_alerts
@@ -47,7 +47,7 @@ REQUEST_TIMEOUT = 30.0
 class TriageServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], table: RouteTable, secrets: Secrets, db_path: Path,
+    def __init__(self, address: tuple[str, int], table: RouteTable, secrets: Secrets, db_path: str | Path,
                  retry_interval: float = 60.0, log: Callable[[str], None] = print) -> None:
         super().__init__(address, _Handler)
         self.table = table
@@ -135,8 +135,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path != "/healthz":
             self._answer(404, {"error": f"no such path {self.path}; POST alerts to {ALERTMANAGER_PATH}"})
             return
-        with EvidenceStore(self.server.db_path) as store:
-            counts = store.tickets.event_counts(self.server.table.clients)
+        try:
+            with EvidenceStore(self.server.db_path) as store:
+                counts = store.tickets.event_counts(self.server.table.clients)
+        except STORE_ERRORS as exc:
+            self._answer(503, {"status": "evidence store unavailable", "error": store_reason(exc)})
+            return
         queued = sum(count for (_sink, status), count in counts.items() if status in ("pending", "sending"))
         failed = sum(count for (_sink, status), count in counts.items() if status == "failed")
         self._answer(200, {"status": "ok", "queued_events": queued, "failed_events": failed})
@@ -193,8 +197,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             with EvidenceStore(self.server.db_path) as store:
                 outcomes = triage_alerts(store.tickets, self.server.table, alerts, rejected)
-        except sqlite3.Error as exc:
-            self._answer(503, {"error": f"the evidence store cannot be written, retry later: {exc}"})
+        except STORE_ERRORS as exc:
+            self._answer(503, {"error": f"the evidence store cannot be written, retry later: {store_reason(exc)}"})
             return
         if outcomes:
             self.server.wake.set()
