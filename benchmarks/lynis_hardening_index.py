@@ -46,6 +46,9 @@ from tests.fleet.harness import executable, tool_env  # noqa: E402
 from tests.integration.hardening_fleet import NETWORK_ADMIN_ARGS, open_network_sysctls  # noqa: E402
 
 TIERS = ("tier_srp_server", "tier_srp_workstation", "tier_scheduled_support")
+# The timers hardening may add (their services are started as a day of real life would).
+TIMER_UNITS = ("tripod-rootkit-scan", "chkrootkit", "dailyaidecheck", "sysstat-collect", "sysstat-summary",
+               "apt-show-versions", "logrotate")
 _RECAP = re.compile(r"(ok|changed|failed|skipped|rescued|ignored)=(\d+)")
 _TEST = re.compile(r"Performing test ID (\S+)")
 _PARTIAL = re.compile(r"Hardening: assigned partial number of hardening points \((\d+) of (\d+)\)")
@@ -113,7 +116,7 @@ def harden(name: str, inventory: Path) -> dict[str, Any]:
 
 def host_state(name: str) -> dict[str, Any]:
     """After the timers hardening added have run once: failed units and compilers, by the host's own tools."""
-    for unit in ("tripod-rootkit-scan", "chkrootkit", "dailyaidecheck"):
+    for unit in TIMER_UNITS:
         # the enabled timers' services, and Debian's chkrootkit-daily by hand (Tripod turns its timer off)
         started_by = "true" if unit == "chkrootkit" else f"systemctl is-enabled --quiet {unit}.timer"
         fleet_lib.podman("exec", name, "sh", "-c",

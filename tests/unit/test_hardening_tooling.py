@@ -178,3 +178,27 @@ def test_the_probe_reads_the_effective_sshd_jail_and_who_owns_jail_local(tmp_pat
     (tmp_path / "etc/fail2ban/jail.local").write_text("[sshd]\nenabled = false\n")
     config = hp.HardeningProbe(root=str(tmp_path), systemd=False).config()
     assert config["fail2ban"]["jail_local"] == "other" and config["fail2ban"]["sshd"]["enabled"] == "false"
+
+
+def test_remote_logging_applies_only_where_the_policy_names_a_log_host():
+    assert status(host(), "TRP-LOG-005") == ("not_applicable", "the policy names no log host (hardening.log_host)")
+    policy = copy.deepcopy(tier_policy("tier_srp_server"))
+    policy["hardening"]["log_host"] = "logs.example.org:6514"
+    assert status(host(), "TRP-LOG-005", policy=policy) == ("fail", "not installed: rsyslog")
+    elsewhere = host(packages=["rsyslog"], units={"rsyslog.service": "active"},
+                     config={"rsyslog_forward": [{"host": "logs.example.org", "port": "514", "protocol": "tcp"}]})
+    state, evidence = status(elsewhere, "TRP-LOG-005", policy=policy)
+    assert state == "fail" and "no rule forwards to logs.example.org:6514" in evidence
+    good = host(packages=["rsyslog"], units={"rsyslog.service": "active"},
+                config={"rsyslog_forward": [{"host": "logs.example.org", "port": "6514", "protocol": "tcp"}]})
+    assert status(good, "TRP-LOG-005", policy=policy) == ("pass", "rsyslog forwards to logs.example.org:6514")
+    params = plan(assess(CATALOG, host(), ctx(policy=policy)), host(), ctx(policy=policy))["params"]["TRP-LOG-005"]
+    assert (params["host"], params["port"], params["packages"]) == ("logs.example.org", "6514", ["rsyslog", "logrotate"])
+
+
+def test_a_log_host_that_is_not_a_host_is_refused_by_the_policy_schema():
+    from tripod.policy.schema import SCHEMA
+
+    field = SCHEMA["hardening"]["log_host"]
+    assert field.extra("logs.example.org:514") is None and field.extra("[2001:db8::1]:514") is None
+    assert "is not a host name" in field.extra("tcp://logs.example.org")

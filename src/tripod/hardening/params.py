@@ -11,6 +11,7 @@ import fnmatch
 from typing import Any, Callable, Mapping
 
 from tripod.hardening.catalog import Control
+from tripod.hardening.evaluators.tooling import log_host
 
 Resolved = tuple[dict[str, Any], "str | None"]
 Resolver = Callable[[Control, dict[str, Any], Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], Resolved]
@@ -144,7 +145,13 @@ def _fail2ban(control, params, facts, management, policy):
     return params, None
 
 
+def _remote_syslog(control, params, facts, management, policy):
+    params["host"], params["port"] = log_host(policy)
+    return params, None
+
+
 _RESOLVERS: dict[str, Callable[..., Resolved]] = {
+    "remote_syslog": _remote_syslog,
     "fail2ban": _fail2ban,
     "system_login_shells": _system_shells,
     "home_modes": _homes,

@@ -173,6 +173,12 @@ def _check_port_spec(value: Any) -> str | None:
     return f"'{value}' is not a protocol and port like tcp/443 or udp/161"
 
 
+def _check_log_host(value: Any) -> str | None:
+    if value == "" or re.match(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:\d{1,5})?$", value):
+        return None
+    return f"'{value}' is not a host name or address with an optional :port, like logs.example.org:514"
+
+
 _PERCENT = {"minimum": 1, "maximum": 100}
 _STR_LIST = Field(str, "entry")
 _PATH_LIST = Field(str, "absolute path", extra=_check_absolute_path)
@@ -267,6 +273,8 @@ SCHEMA: Schema = {
         "firewall_allow": Field(list, "inbound ports the Tripod firewall (TRP-FW-001) also opens, e.g. tcp/443",
                                 items=Field(str, "protocol/port", extra=_check_port_spec)),
         "banner": Field(str, "legal warning shown before login (issue, issue.net, motd, Windows legal notice)"),
+        "log_host": Field(str, "syslog host (host or host:port, TCP, default port 514) every log line is forwarded to "
+                          "(TRP-LOG-005); empty: no forwarding", extra=_check_log_host),
     },
     "report": {
         "monthly": Field(bool, "write the monthly client report"),

@@ -1,12 +1,13 @@
 """Hardening checks of the security tooling a host runs: a service that must be running (process
-accounting), sysstat, apt-listchanges and fail2ban's SSH jail."""
+accounting), sysstat, apt-listchanges, fail2ban's SSH jail and forwarding to the policy's log host."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any, Mapping
 
-from tripod.checks.engine import NotAssessed, failed, listing, passed
+from tripod.checks.engine import NotAssessed, failed, listing, not_applicable, passed
 from tripod.hardening.evaluators.registry import check, hardening
 
 _ENABLED = ("enabled", "enabled-runtime", "static", "alias", "indirect", "generated")
@@ -120,3 +121,34 @@ def _check_fail2ban(facts, params, ctx):
     shown = f", management source {source} ignored" if source else ""
     return passed(f"sshd jail on the journal, maxretry {jail.get('maxretry', '?')}, bantime {jail.get('bantime', '?')}"
                   f"{shown}")
+
+
+def log_host(policy: Mapping[str, Any]) -> tuple[str, str]:
+    """(host, port) of the policy's hardening.log_host; ("", "") when it names none."""
+    value = str((policy.get("hardening") or {}).get("log_host") or "").strip()
+    if not value:
+        return "", ""
+    bracketed = re.match(r"^\[([^\]]+)\](?::(\d+))?$", value)
+    if bracketed:
+        return bracketed.group(1), bracketed.group(2) or "514"
+    host, _, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+    return host, port or "514"
+
+
+@check("remote_syslog", "hardening.packages", "hardening.units", "hardening.config")
+def _check_remote_syslog(facts, params, ctx):
+    host, port = log_host(ctx.policy)
+    if not host:
+        return not_applicable("the policy names no log host (hardening.log_host)")
+    missing = _missing_packages(facts, params["packages"])
+    if missing:
+        return failed(f"not installed: {listing(missing)}")
+    targets = _config(facts, "rsyslog_forward") or []
+    problems = []
+    if not any(t.get("host") == host and str(t.get("port")) == port for t in targets):
+        shown = ", ".join(f"{t.get('host')}:{t.get('port')}" for t in targets) or "none"
+        problems.append(f"no rule forwards to {host}:{port} (forwarding to: {shown})")
+    unit = _unit_problem(facts, params["unit"])
+    if unit:
+        problems.append(unit)
+    return failed("; ".join(problems)) if problems else passed(f"rsyslog forwards to {host}:{port}")
