@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -170,10 +171,40 @@ def test_the_database_refuses_a_second_open_ticket_for_the_same_problem(store, t
     record(store, "srv1", [finding("TRP-SVC-002", "fail")])
     triage_findings(store.tickets, [srv1])
     (ticket,) = store.tickets.find()
-    from dataclasses import replace
+    assert store.tickets.insert(replace(ticket, ticket_id="TRP-TKT-000000000000")) is False, "ON CONFLICT"
+    assert [t.ticket_id for t in store.tickets.find()] == [ticket.ticket_id]
+    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.IntegrityError)):  # the unique key itself
+        store._conn.execute("INSERT INTO tickets SELECT * FROM tickets WHERE ticket_id = ?", (ticket.ticket_id,))
 
-    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.IntegrityError)):
-        store.tickets.insert(replace(ticket, ticket_id="TRP-TKT-000000000000"))
+
+def test_a_ticket_another_writer_opened_meanwhile_is_updated_not_doubled(store, tmp_path, monkeypatch):
+    """Two controllers triage the same alert: the second looked before the first committed, so it
+    found no open ticket; the database's unique key turns its insert into an update."""
+    srv1 = host_route(tmp=tmp_path)
+    first = Observation(client="acme", host="srv1", tier="tier_srp_server", check_id="alert:X", problem=True,
+                        severity="high", title="X", evidence="", remediation="", observed_at="2026-11-27T10:00:00Z",
+                        source="alertmanager", source_ref="alert:abc@2026-11-27T09:59:00Z")
+    tickets = store.tickets
+    with tickets.transaction():
+        assert apply(tickets, first, srv1, "2026-11-27T10:00:01Z") == "opened"
+    real_open_ticket, real_last_ticket = tickets.open_ticket, tickets.last_ticket
+    blind = {"looks": 0}
+
+    def first_look_blind(*key: str) -> Any:  # apply's first look sees no open ticket, nor any ticket
+        blind["looks"] += 1
+        return None if blind["looks"] == 1 else real_open_ticket(*key)
+
+    monkeypatch.setattr(tickets, "open_ticket", first_look_blind)
+    monkeypatch.setattr(tickets, "last_ticket", lambda *key: None if blind["looks"] == 1 else real_last_ticket(*key))
+    with tickets.transaction():
+        assert apply(tickets, first, srv1, "2026-11-27T10:00:02Z") == "seen", "the same alert"
+    blind["looks"] = 0
+    worse = replace(first, severity="critical", source_ref="alert:abc@2026-11-27T10:05:00Z")
+    with tickets.transaction():
+        assert apply(tickets, worse, srv1, "2026-11-27T10:05:01Z") == "updated"
+    (ticket,) = store.tickets.find()
+    assert (ticket.severity, ticket.occurrences) == ("critical", 2)
+    assert [e.event for e in store.tickets.events()] == ["opened", "updated"]
 
 
 def test_the_same_observation_twice_changes_nothing(store, tmp_path):

@@ -156,11 +156,15 @@ class TicketStore:
         row = self._conn.execute("SELECT * FROM tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
         return _ticket(row) if row else None
 
-    def insert(self, ticket: Ticket) -> None:
+    def insert(self, ticket: Ticket) -> bool:
+        """Add the ticket; False, adding nothing, when its problem has an open ticket already (the
+        database's unique key on open problems decides, so two writers never open two)."""
         names = ", ".join(_TICKET_COLUMNS)
         marks = ", ".join("?" for _column in _TICKET_COLUMNS)
-        self._conn.execute(f"INSERT INTO tickets ({names}) VALUES ({marks})",
-                           tuple(getattr(ticket, name) for name in _TICKET_COLUMNS))
+        return bool(self._conn.execute(
+            f"INSERT INTO tickets ({names}) VALUES ({marks})"
+            " ON CONFLICT (client, host, check_id) WHERE status = 'open' DO NOTHING",
+            tuple(getattr(ticket, name) for name in _TICKET_COLUMNS)).rowcount)
 
     def update(self, ticket: Ticket) -> None:
         assignments = ", ".join(f"{name} = ?" for name in _TICKET_COLUMNS[1:])

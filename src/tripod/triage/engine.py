@@ -36,7 +36,7 @@ def _queue(tickets: TicketStore, ticket: Ticket, event: str, route: Route, now: 
         tickets.enqueue(ticket.ticket_id, seq, event, target.sink, target.settings, payload, now)
 
 
-def _open(tickets: TicketStore, obs: Observation, route: Route, now: str) -> Ticket:
+def _open(tickets: TicketStore, obs: Observation, route: Route, now: str) -> str:
     ticket = Ticket(
         ticket_id=new_ticket_id(), client=obs.client, host=obs.host, tier=obs.tier or route.tier,
         check_id=obs.check_id, source=obs.source, title=obs.title, severity=obs.severity,
@@ -45,9 +45,13 @@ def _open(tickets: TicketStore, obs: Observation, route: Route, now: str) -> Tic
         last_seen_at=obs.observed_at, resolved_at=None, resolution=None, source_ref=obs.source_ref,
         delivery="pending" if route.sinks else "delivered",
     )
-    tickets.insert(ticket)
+    if not tickets.insert(ticket):
+        # Another writer opened the problem's ticket since `apply` looked: it is updated instead.
+        current = tickets.open_ticket(obs.client, obs.host, obs.check_id)
+        assert current is not None, "the unique key refused the ticket, so an open one exists"
+        return "seen" if current.source_ref == obs.source_ref else _update(tickets, current, obs, route, now)
     _queue(tickets, ticket, "opened", route, now)
-    return ticket
+    return "opened"
 
 
 def _update(tickets: TicketStore, ticket: Ticket, obs: Observation, route: Route, now: str) -> str:
@@ -100,8 +104,7 @@ def apply(tickets: TicketStore, obs: Observation, route: Route, now: str) -> str
         tickets.suppress(obs.client, obs.host, obs.check_id, obs.severity, obs.source, obs.source_ref,
                          obs.observed_at, "in the host's maintenance window")
         return "held_back"
-    _open(tickets, obs, route, now)
-    return "opened"
+    return _open(tickets, obs, route, now)
 
 
 def tally(outcomes: list[str]) -> Counter[str]:
