@@ -76,7 +76,7 @@ def severity_bars(counts: dict[str, int], label: str = "findings by severity") -
         x = index * step + step * 0.2
         parts.append(f'<rect x="{x:.1f}" y="{base - bar_height:.1f}" width="{step * 0.6:.1f}" height="{bar_height:.1f}" '
                      f'fill="{SEVERITY_COLOURS[severity]}"/>')
-        parts.append(f'<text x="{x + step * 0.3:.1f}" y="{base - bar - 4:.1f}" text-anchor="middle" font-size="12" '
+        parts.append(f'<text x="{x + step * 0.3:.1f}" y="{base - bar_height - 4:.1f}" text-anchor="middle" font-size="12" '
                      f'fill="{INK}">{value}</text>')
         parts.append(f'<text x="{x + step * 0.3:.1f}" y="{base + 16}" text-anchor="middle" font-size="11" '
                      f'fill="{MUTED}">{severity}</text>')
