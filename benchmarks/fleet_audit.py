@@ -77,7 +77,10 @@ def mitogen_strategy_dir() -> Path:
 
 def commands(inventory: Path, data_dir: Path, mitogen: Path | None) -> dict[str, tuple[list[str], dict[str, str]]]:
     """Each measured command with its environment (the repository's ansible.cfg, no fact cache)."""
-    env = tool_env({"ANSIBLE_CACHE_PLUGIN": "memory", "TRIPOD_DATA_DIR": str(data_dir)})
+    # TRIPOD_COLLECTION_DIR: `tripod audit` runs this checkout's playbooks (the collection found through
+    # ansible.cfg), so an older commit unpacked elsewhere measures its own playbooks and plugins alike.
+    env = tool_env({"ANSIBLE_CACHE_PLUGIN": "memory", "TRIPOD_DATA_DIR": str(data_dir),
+                    "TRIPOD_COLLECTION_DIR": str(REPO_ROOT)})
     ansible = [executable("ansible"), "all", "-i", str(inventory), "-o", "-m"]
     found: dict[str, tuple[list[str], dict[str, str]]] = {
         "ping": ([*ansible, "ansible.builtin.ping"], env),

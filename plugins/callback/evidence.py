@@ -91,6 +91,7 @@ except ImportError as exc:  # pragma: no cover - reported as a warning
     TRIPOD_IMPORT_ERROR = str(exc)
 
 _MESSAGE_LIMIT = 2000
+METRICS_ACTION = "tripod.maintenance.metrics"
 
 
 @dataclass
@@ -337,6 +338,12 @@ class CallbackModule(CallbackBase):
         # The previous play is over: every host that took part in it has finished it.
         self._guard("recording the previous play", self._flush_pending)
         self._play = play
+
+    def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:  # noqa: ARG002
+        # tripod.maintenance.metrics publishes what this recorder wrote for the run: record what the
+        # hosts produced so far before it runs, so the metrics can go in the play of the findings.
+        if METRICS_ACTION in (getattr(task, "resolved_action", None), getattr(task, "action", None)):
+            self._guard("recording before the metrics", self._flush_pending)
 
     def v2_runner_on_ok(self, result: Any) -> None:
         self._guard("recording a task result", self._collect, result, "ok")

@@ -12,10 +12,12 @@ description:
   - On the controller, reads what the evidence store recorded for the host in the current run (the
     findings and compliance facts that the C(tripod.maintenance.evidence) callback wrote), computes the
     host's metrics (score, pending updates, reboot required, findings by status and by severity, last
-    run time, mode and status) and writes them on the host with C(tripod.maintenance.prom_textfile).
-  - Run it in a play after the plays that produce findings; the recorder writes a host's results when
-    a play ends. The run is the recorder's (C(TRIPOD_RUN_ID), which C(tripod run) sets and the recorder
-    exports when it makes its own id).
+    run time, mode and status) and writes them on the host atomically with one plain shell command
+    (no module round trip; with C(--diff), with C(tripod.maintenance.prom_textfile)). In check mode it
+    contacts nothing.
+  - Run it after the tasks that produce findings, in the same play or a later one; the recorder writes
+    the hosts' results when a play ends and before every task of this module. The run is the
+    recorder's (C(TRIPOD_RUN_ID), which C(tripod run) sets and the recorder exports when it makes its own id).
   - When the recorder is not enabled, or recorded nothing for the host in this run, nothing is written
     and the result says why (RV(written)=false); the task does not fail.
   - docs/monitoring.md lists the metrics.

@@ -205,8 +205,9 @@ def test_prom_textfile_refuses_bad_arguments(tmp_path, name, mode, message):
 
 # -- the metrics action after a recorded play ---------------------------------------------
 
+# One play, as the audit does it: the recorder writes the findings before the metrics task runs.
 PLAYBOOK = """
-- name: Findings, recorded when the play ends
+- name: Findings and their metrics in one play
   hosts: all
   gather_facts: false
   tasks:
@@ -219,20 +220,31 @@ PLAYBOOK = """
         findings:
           - {area: health, check_id: TRP-DISK-001, title: disk, severity: high, status: fail}
           - {area: health, check_id: TRP-MEM-001, title: memory, severity: medium, status: pass}
-
-- name: Publish the metrics
-  hosts: all
-  gather_facts: false
-  tasks:
     - name: Metrics
       tripod.maintenance.metrics:
         directory: "{{ textfile_dir }}"
+      changed_when: false  # as the monitoring role: the next task's metrics count this one too
       register: published
     - name: The same metrics as text, for a task that writes them another way (Windows)
       tripod.maintenance.metrics:
         directory: "{{ textfile_dir }}/not-written"
         write: false
       register: as_text
+    - name: Metrics in check mode (contacts nothing, writes nothing)
+      tripod.maintenance.metrics:
+        directory: "{{ textfile_dir }}/../checked"
+      check_mode: true
+      register: checked
+    - name: Metrics where the node exporter has no textfile directory
+      tripod.maintenance.metrics:
+        directory: "{{ textfile_dir }}/absent"
+      register: absent
+    - name: Only the first one wrote
+      ansible.builtin.assert:
+        that:
+          - published.written and published.path == textfile_dir ~ '/tripod.prom'
+          - "not checked.written and checked.msg == 'check mode: nothing written'"
+          - not absent.written and 'does not exist' in absent.msg
     - name: Keep the text
       ansible.builtin.copy:
         content: "{{ as_text.content }}"
@@ -244,6 +256,7 @@ PLAYBOOK = """
 def test_the_metrics_action_publishes_what_the_recorder_wrote_for_this_run(tmp_path):
     textfile = tmp_path / "textfile"
     textfile.mkdir()
+    (tmp_path / "checked").mkdir()
     (tmp_path / "play.yml").write_text(PLAYBOOK)
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
         "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
@@ -259,6 +272,9 @@ def test_the_metrics_action_publishes_what_the_recorder_wrote_for_this_run(tmp_p
         (run,) = store.list_runs()
     text = (textfile / "tripod.prom").read_text()
     assert f"# run_id: {run.run_id}" in text, "the recorder's own run id reached the action"
+    assert stat.S_IMODE((textfile / "tripod.prom").stat().st_mode) == 0o644
+    assert sorted(os.listdir(textfile)) == ["tripod.prom"], "no temporary file left"
+    assert not os.listdir(tmp_path / "checked"), "check mode wrote nothing"
     got = values(text)
     assert got['tripod_score{client="acme",host="localhost",tier="tier_srp_server"}'] == 0.5
     assert got['tripod_failing_findings{client="acme",host="localhost",severity="high",tier="tier_srp_server"}'] == 1
