@@ -9,6 +9,7 @@ import glob
 import gzip
 import os
 import re
+import stat
 
 from ansible_collections.tripod.maintenance.plugins.module_utils import tripod_package_lists
 from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_host import (
@@ -35,6 +36,48 @@ from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_package_
 )
 from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_versions import compare_versions, newest_kernel
 
+# Tripod's own apt binary cache (apt-cache's pkgcache.bin, built from apt's package lists and dpkg's
+# status). It is Tripod's, not apt's: nothing else reads it, and deleting it is always safe (the next
+# fact gathering builds it again, ~1 to 2 s). docs/facts.md.
+APT_CACHE_DIR = "/var/cache/tripod/apt"
+
+
+def private_directory(path, uid):
+    """Create `path` and its parent as needed (mode 0700); True when both are real directories (not
+    links) owned by `uid` that nobody else may write to, so that only `uid` can plant a cache there."""
+    for level in (os.path.dirname(path.rstrip("/")), path):
+        try:
+            os.mkdir(level, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return False
+        try:
+            info = os.lstat(level)
+        except OSError:
+            return False
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or info.st_mode & 0o022:
+            return False
+    return True
+
+
+def apt_policy_command(names, cache_dir=APT_CACHE_DIR, as_root=None):
+    """The `apt-cache policy` command over `names`, read-only for apt's own state.
+
+    As root, apt-cache keeps its binary cache in Tripod's directory (`cache_dir`, created mode 0700):
+    apt rebuilds it only when the package lists or dpkg's status changed since (~1 s), else maps it
+    (~0.03 s), and apt's own caches in /var/cache/apt are never written. Without root, or when the
+    directory is not safe (a link, another owner, writable by others), apt builds what it needs in
+    memory (apt_cache_options), writing nothing. `as_root`: default, whether this process is root.
+    """
+    as_root = os.geteuid() == 0 if as_root is None else as_root
+    if as_root and private_directory(cache_dir, os.geteuid()):
+        options = ["-o", "Dir::Cache::pkgcache=" + os.path.join(cache_dir, "pkgcache.bin"),
+                   "-o", "Dir::Cache::srcpkgcache="]
+    else:
+        options = apt_cache_options()
+    return ["apt-cache"] + options + ["policy", "--"] + list(names)
+
 
 class PatchProbes:
     """Probes of `compliance_facts.Collector` (self.cmd, self.error, self.facts, self.params)."""
@@ -53,10 +96,11 @@ class PatchProbes:
         if self.manager == "apt":
             # `apt-cache policy` over the installed packages gives each one's candidate version and
             # the suites offering it, from the existing package lists, without apt's dependency
-            # solver: ~0.05 s where `apt-get -s dist-upgrade` takes 1.5 s. Read-only, no lock.
+            # solver: ~0.05 s where `apt-get -s dist-upgrade` takes 1.5 s. No lock; apt's own state
+            # is only read (its binary cache is Tripod's, see apt_policy_command).
             packages = self.dpkg_packages()
             names = apt_names(packages, native_architecture(packages))
-            _rc, out, _err = self.cmd(["apt-cache"] + apt_cache_options() + ["policy", "--"] + names)
+            _rc, out, _err = self.cmd(apt_policy_command(names))
             pending = apt_pending(parse_apt_policy(out), [p["name"] for p in packages if p["held"]])
         elif self.manager == "dnf":
             pending = self.dnf_pending()

@@ -24,6 +24,12 @@ description:
   - Read-only. It never changes the host, never refreshes package lists (no C(apt-get update), dnf runs
     with C(--cacheonly)), so pending updates are computed from the package lists the host already has.
     Runs the same in check mode.
+  - The one thing it writes is Tripod's own apt binary cache. As root, C(apt-cache) keeps its
+    C(pkgcache.bin) in C(/var/cache/tripod/apt) (created mode 0700; not used when it is a link, owned by
+    another user or writable by others), rebuilt only when the package lists or dpkg's status changed,
+    instead of rebuilding a stale cache in memory on every run (~2 s). apt's own caches are never
+    written. The directory is Tripod's alone and may be deleted at any time (housekeeping or by hand);
+    the next run builds it again.
   - Probes run concurrently, each bounded by O(probe_timeout). A probe that fails or times out adds an
     entry to C(errors) and leaves its part of the facts at its empty value; the module itself does not
     fail because of a probe.

@@ -123,9 +123,10 @@ systemctl start tripod-broken.service || true
 
 
 def snapshot(name: str) -> str:
-    """Path, size and mtime of every file the module could conceivably touch."""
+    """Path, size and mtime of every file the module could conceivably touch, but Tripod's own apt cache
+    (and the mtime of /var/cache, which moves when that directory is first made)."""
     return root(name, "find /etc /var/lib /var/cache /usr /boot /root /home -xdev -printf '%p %s %T@\\n' 2>/dev/null | "
-                      "grep -v '^/home/tripod/.ansible' | sort")
+                      "grep -v -e '^/home/tripod/.ansible' -e '^/var/cache/tripod' -e '^/var/cache [0-9]' | sort")
 
 
 def gather(fleet: Fleet, inventory: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> dict:
@@ -162,10 +163,13 @@ def test_compliance_facts_report_the_planted_ground_truth(
         facts = gather(fleet, inventory, monkeypatch)
         checked = gather(fleet, inventory, monkeypatch, "--check")
         after = snapshot(name)
+        tripod_cache = root(name, "stat -c '%a %U %n' /var/cache/tripod /var/cache/tripod/apt /var/cache/tripod/apt/*")
     finally:
         lib.down([name])
 
     assert before == after, "compliance_facts changed files on the host"
+    assert tripod_cache.splitlines() == ["700 root /var/cache/tripod", "700 root /var/cache/tripod/apt",
+                                         "644 root /var/cache/tripod/apt/pkgcache.bin"], "apt's binary cache is Tripod's own"
     validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
     assert [e.message for e in validator.iter_errors(facts)] == []
     assert facts["errors"] == [], facts["errors"]

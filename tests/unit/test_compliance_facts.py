@@ -12,6 +12,7 @@ import calendar
 import gzip
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -309,6 +310,27 @@ def test_apt_cache_options_never_let_apt_rewrite_its_caches(tmp_path):
     (cache / "srcpkgcache.bin").unlink()
     (cache / "pkgcache.bin").unlink()
     assert tripod_package_parsers.apt_cache_options(**options) == ["-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache="]
+
+
+def test_apt_policy_keeps_apts_binary_cache_in_tripods_own_private_directory(tmp_path):
+    names = ["dpkg", "tzdata", "libc6:i386"]
+    cache = tmp_path / "tripod" / "apt"
+    in_memory = ["apt-cache"] + tripod_package_parsers.apt_cache_options() + ["policy", "--"] + names
+    assert tripod_patch_probes.apt_policy_command(names, str(cache), as_root=False) == in_memory
+    assert not cache.parent.exists(), "without root nothing is created"
+
+    command = tripod_patch_probes.apt_policy_command(names, str(cache), as_root=True)
+    assert command == ["apt-cache", "-o", f"Dir::Cache::pkgcache={cache}/pkgcache.bin", "-o", "Dir::Cache::srcpkgcache=",
+                       "policy", "--", *names], "apt's own caches (/var/cache/apt) are never named, so never written"
+    assert [stat.S_IMODE(path.stat().st_mode) for path in (cache.parent, cache)] == [0o700, 0o700]
+    assert tripod_patch_probes.apt_policy_command(names, str(cache), as_root=True) == command, "and reused"
+
+    cache.parent.chmod(0o777)  # anyone could plant a cache there: apt builds in memory instead
+    assert tripod_patch_probes.apt_policy_command(names, str(cache), as_root=True) == in_memory
+    cache.parent.chmod(0o700)
+    cache.rmdir()
+    cache.symlink_to(tmp_path)
+    assert tripod_patch_probes.apt_policy_command(names, str(cache), as_root=True) == in_memory
 
 
 # --------------------------------------------------------------------------- last upgrade
