@@ -131,7 +131,7 @@ def log_host(policy: Mapping[str, Any]) -> tuple[str, str]:
     bracketed = re.match(r"^\[([^\]]+)\](?::(\d+))?$", value)
     if bracketed:
         return bracketed.group(1), bracketed.group(2) or "514"
-    host, _, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+    host, _sep, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
     return host, port or "514"
 
 
