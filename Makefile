@@ -1,7 +1,7 @@
 # Tripod: the two commands, and the steps behind them.
 #
 #   make demo   set up, then audit this machine (the demo inventory) and print the summary
-#   make test   set up (podman, test images, Python packages), then lint and run every test
+#   make test   set up (podman, test images, Python packages), then lint, ansible-test sanity and run every test
 #
 # For the inner loop: `make test-fast` (lint and unit tests, a few minutes, no containers).
 #
@@ -20,13 +20,14 @@ PYTEST_ARGS ?=
 # container test already depends on it. The 15 slowest tests are printed after every run.
 PYTEST := TRIPOD_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m pytest --durations=15
 
-# ansible-test sanity (Galaxy's checks) as far as it runs here: scripts/sanity.sh, tests/README.md.
+# ansible-test sanity (Galaxy's checks) on the collection as built, as far as it runs here (no pwsh):
+# scripts/sanity.sh, tests/README.md. Part of `make test` (about a minute once its venvs exist).
 .PHONY: demo test test-fast test-harness sanity setup setup-test host images lint clean build-collection ee-context ee
 
 demo: setup
 	$(BIN)/tripod audit -i inventories/demo
 
-test: setup-test lint
+test: setup-test lint sanity
 	$(PYTEST) -m "not harness" $(PYTEST_ARGS)
 
 test-fast: lint

@@ -18,7 +18,6 @@ from typing import Any
 from tripod.store import migrations
 
 
-
 class SchemaTooNew(RuntimeError):
     """The store was migrated by a newer Tripod: this one refuses to read or write it."""
 
