@@ -7,8 +7,9 @@
    the models while building.
 2. In a child process, writes one month's reports (HTML, JSON and CSV) for every client and
    reports the wall time and the peak RSS of that process (resource.getrusage).
-3. Writes an Ansible JSON fact cache of the first 1,000 hosts (the same hosts, their facts in
-   `setup` form), runs ansible-cmdb on it, runs Tripod's reports on the same 1,000 hosts, and
+3. Writes an Ansible JSON fact cache of the first 1,000 hosts (real `setup` facts of this
+   machine, gathered once and unwrapped from ansible-core's `__payload__`, under each host's name,
+   with the host's Tripod facts beside them), runs ansible-cmdb on it, runs Tripod's reports on the same 1,000 hosts, and
    reports the ratio.
 
     python benchmarks/report_scale.py                       # the full benchmark
@@ -199,7 +200,7 @@ def build_store(path: Path, hosts: int, months: list[str], clients: int, seed: i
 
 # -- measuring Tripod's reports (in a child process) ------------------------------------------
 
-def measure(store_path: Path, month: str, out: Path, formats: list[str], clients: list[str] | None,
+def measure(store_path: Path | str, month: str, out: Path, formats: list[str], clients: list[str] | None,
             jobs: int) -> dict[str, Any]:
     """Write the reports (in this process, or `jobs` workers) and report wall, CPU and peak RSS."""
     from tripod.report.batch import write_monthly_reports
@@ -235,45 +236,51 @@ def run_child(args: list[str]) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def fill_postgresql(store_path: Path, url: str) -> dict[str, Any]:
+    """Copy the SQLite store into the PostgreSQL database `url` unless it already holds this store."""
+    from tripod.store.copy import TargetNotEmpty, copy_store
+
+    with EvidenceStore(store_path) as source, EvidenceStore(url) as target:
+        wanted, held = len(source.list_runs(limit=None)), len(target.list_runs(limit=None))
+        if held:
+            if held != wanted:
+                raise SystemExit(f"--store: the database holds another store ({held} runs, this one has {wanted}); "
+                                 "give an empty database")
+            return {"copied": False, "runs": wanted}
+        print("copying the store into PostgreSQL ...", file=sys.stderr)
+        started = time.perf_counter()
+        try:
+            copied = copy_store(source._conn, target._conn)
+        except TargetNotEmpty as exc:
+            raise SystemExit(f"--store: {exc}") from None
+        return {"copied": True, "seconds": round(time.perf_counter() - started, 1), "rows": sum(copied.rows.values())}
+
+
 # -- ansible-cmdb side by side ----------------------------------------------------------------
 
-def _setup_facts(host: str, facts: dict[str, Any]) -> dict[str, Any]:
-    """The host's facts as Ansible's `setup` module would cache them (the keys ansible-cmdb reads)."""
-    identity, capacity = facts["identity"], facts["capacity"]
-    memory = capacity.get("memory") or {}
-    return {
-        "ansible_hostname": host, "ansible_fqdn": identity.get("fqdn"), "ansible_nodename": host,
-        "ansible_distribution": identity.get("distribution"),
-        "ansible_distribution_version": identity.get("distribution_version"),
-        "ansible_distribution_release": identity.get("distribution_codename"),
-        "ansible_os_family": "Debian" if facts["os_family"] == "linux" else "Windows",
-        "ansible_system": "Linux" if facts["os_family"] == "linux" else "Win32NT",
-        "ansible_kernel": identity.get("kernel"), "ansible_architecture": identity.get("architecture"),
-        "ansible_machine": identity.get("architecture"), "ansible_virtualization_type": identity.get("virtualization"),
-        "ansible_virtualization_role": "guest", "ansible_system_vendor": identity["hardware"].get("vendor"),
-        "ansible_product_name": identity["hardware"].get("model"),
-        "ansible_product_serial": identity["hardware"].get("serial"),
-        "ansible_bios_date": identity["hardware"].get("bios_date"),
-        "ansible_uptime_seconds": identity.get("uptime_seconds"),
-        "ansible_memtotal_mb": int((memory.get("total_bytes") or 0) / 2 ** 20),
-        "ansible_memfree_mb": int((memory.get("available_bytes") or 0) / 2 ** 20),
-        "ansible_swaptotal_mb": 0, "ansible_processor_count": 1,
-        "ansible_processor_cores": (capacity.get("load") or {}).get("cores") or 2,
-        "ansible_processor_vcpus": (capacity.get("load") or {}).get("cores") or 2,
-        "ansible_processor": ["0", "GenuineIntel", "Intel(R) Xeon(R)"],
-        "ansible_default_ipv4": {"address": "192.0.2.10", "interface": "eth0", "netmask": "255.255.255.0",
-                                 "gateway": "192.0.2.1", "macaddress": "52:54:00:12:34:56"},
-        "ansible_all_ipv4_addresses": ["192.0.2.10"], "ansible_interfaces": ["lo", "eth0"],
-        "ansible_dns": {"nameservers": ["192.0.2.53"]}, "ansible_devices": {},
-        "ansible_mounts": [{"mount": fs["mount"], "device": fs["device"], "fstype": fs["fstype"],
-                            "size_total": fs["size_bytes"], "size_available": fs["free_bytes"]}
-                           for fs in capacity.get("filesystems") or []],
-        "ansible_date_time": {"iso8601": facts["collected_at"]},
-        "ansible_pkg_mgr": facts["patches"].get("manager"), "ansible_service_mgr": "systemd",
-        "ansible_selinux": {"status": "disabled"}, "ansible_python": {"version": {"major": 3, "minor": 11}},
-        "ansible_env": {}, "ansible_local": {},
-        "tripod_compliance": facts,
-    }
+def real_setup_facts(work: Path) -> dict[str, Any]:
+    """This machine's facts as Ansible's `setup` module gathers and caches them (jsonfile cache),
+    unwrapped: ansible-core 2.19 stores each host's facts as a JSON string under `__payload__`,
+    which ansible-cmdb 1.31 cannot read."""
+    cache = work / "setup-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    env = {**os.environ, "ANSIBLE_CACHE_PLUGIN": "jsonfile", "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache),
+           "ANSIBLE_GATHERING": "smart", "ANSIBLE_CACHE_PLUGIN_PREFIX": ""}
+    ansible = Path(sys.executable).parent / "ansible"
+    done = subprocess.run([str(ansible), "localhost", "-c", "local", "-m", "ansible.builtin.setup"],
+                          env=env, capture_output=True, text=True, check=False)
+    files = sorted(cache.glob("*")) if cache.is_dir() else []
+    if done.returncode != 0 or not files:
+        raise SystemExit(f"ansible -m setup failed ({done.returncode}): {(done.stderr or done.stdout)[-800:]}")
+    cached = json.loads(files[0].read_text())
+    return json.loads(cached["__payload__"]) if isinstance(cached.get("__payload__"), str) else cached
+
+
+def _setup_facts(setup: dict[str, Any], host: str, facts: dict[str, Any]) -> dict[str, Any]:
+    """Real `setup` facts under the host's name, with Tripod's facts beside them (as a play that
+    gathers both caches them)."""
+    return {**setup, "ansible_hostname": host, "ansible_nodename": host, "ansible_fqdn": facts["identity"].get("fqdn"),
+            "tripod_compliance": facts}
 
 
 def cmdb_compare(store_path: Path, month: str, hosts: int, work: Path, rounds: int) -> dict[str, Any]:
@@ -287,13 +294,14 @@ def cmdb_compare(store_path: Path, month: str, hosts: int, work: Path, rounds: i
     cache.mkdir(parents=True)
     clients: list[str] = []
     written = 0
+    setup = real_setup_facts(work)
     with EvidenceStore(store_path) as store:
         for client in store.clients():
             if written >= hosts:
                 break
             clients.append(client)
             for snapshot in store.latest_facts(client):
-                (cache / snapshot.host).write_text(json.dumps(_setup_facts(snapshot.host, snapshot.facts)))
+                (cache / snapshot.host).write_text(json.dumps(_setup_facts(setup, snapshot.host, snapshot.facts)))
                 written += 1
     cmdb_args = ["--measure-command", str(work / "cmdb.html"), "--", executable, "-f", str(cache)]
     tripod_args = ["--measure", str(store_path), "--month", month, "--out", str(work / "tripod-1k"), "--formats",
@@ -348,7 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=10.0)
     parser.add_argument("--max-rss-mb", type=float, default=500.0)
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child mode: the store to report on
+    parser.add_argument("--store", metavar="URL",
+                        help="also measure the reports from this PostgreSQL database (filled from the SQLite store once)")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # child mode: the store to report on
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--client", action="append", help=argparse.SUPPRESS)
     parser.add_argument("--measure-command", type=Path, help=argparse.SUPPRESS)  # child mode: output file
@@ -375,16 +385,27 @@ def main(argv: list[str] | None = None) -> int:
     EvidenceStore(store_path).close()  # a store cached by an older Tripod is migrated now, not while measured
     out = args.cache_dir / "out"
     result: dict[str, Any] = {"store": built, "machine": {"cpus": os.cpu_count(), "load_1min": os.getloadavg()[0]}}
-    runs = []
+    stores: dict[str, str] = {"reports": str(store_path)}
+    if args.store:
+        result["postgresql_copy"] = fill_postgresql(store_path, args.store)
+        stores["reports_postgresql"] = args.store
+    runs: dict[str, list[dict[str, Any]]] = {key: [] for key in stores}
     for _ in range(args.repeat):
-        shutil.rmtree(out, ignore_errors=True)
-        load = os.getloadavg()[0]
-        runs.append({**run_child(["--measure", str(store_path), "--month", args.month, "--out", str(out),
-                                  "--formats", ",".join(formats), "--jobs", str(args.jobs)]), "load_1min": load})
+        for key, location in stores.items():  # interleaved, so that the machine's load hits both alike
+            shutil.rmtree(out, ignore_errors=True)
+            load = os.getloadavg()[0]
+            runs[key].append({**run_child(["--measure", location, "--month", args.month, "--out", str(out),
+                                           "--formats", ",".join(formats), "--jobs", str(args.jobs)]),
+                              "load_1min": load})
     # The machine is shared: the best of the repeated runs is the one least disturbed by others.
-    result["reports"] = {**min(runs, key=lambda r: r["wall_seconds"]),
-                         "runs": [{k: r[k] for k in ("wall_seconds", "cpu_seconds", "max_rss_mb", "load_1min")}
-                                  for r in runs]}
+    for key, measured in runs.items():
+        result[key] = {**min(measured, key=lambda r: r["wall_seconds"]),
+                       "runs": [{k: r[k] for k in ("wall_seconds", "cpu_seconds", "max_rss_mb", "load_1min")}
+                                for r in measured]}
+    if args.store:
+        result["ratio_postgresql_over_sqlite"] = {
+            "wall": round(result["reports_postgresql"]["wall_seconds"] / result["reports"]["wall_seconds"], 2),
+            "cpu": round(result["reports_postgresql"]["cpu_seconds"] / max(result["reports"]["cpu_seconds"], 0.01), 2)}
     if not args.no_cmdb:
         result["ansible_cmdb"] = cmdb_compare(store_path, args.month, args.cmdb_hosts, args.cache_dir / "cmdb",
                                               args.repeat)

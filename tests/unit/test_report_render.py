@@ -145,3 +145,19 @@ def test_the_hosts_csv_names_the_fullest_real_filesystem(report, tmp_path):
     with (tmp_path / f"{slug('ACME Ltd')}-{fx.MONTH}-hosts.csv").open() as handle:
         row = next(r for r in csv.DictReader(handle) if r["host"] == "web01")
     assert row["fullest_mount"] == "/" and float(row["fullest_used_percent"]) == 60.0  # 60 GiB of 100 GiB
+
+
+def test_the_summary_pdf_page_shows_the_most_urgent_hosts_and_counts_the_others(report):
+    """The PDF without --appendix is rendered with hosts_shown (PDF_HOST_ROWS): each per-host table keeps
+    its first rows (the tables are sorted most urgent first) and says how many more there are; the HTML
+    keeps every host."""
+    everyone = [row["host"] for row in report["summary"]["overview"]]
+    assert len(everyone) > 2
+    full = parsed(render_html(report)).text
+    summary_html = render_html(report, hosts_shown=2)
+    summary = " ".join(parsed(summary_html).text)
+    overview = re.search(r'<h2 id="overview">.*?</table>', summary_html, re.S).group(0)
+    assert [host for host in everyone if f">{host}<" in overview] == everyone[:2]
+    assert f"The 2 most urgent of {len(everyone)} hosts; all of them are in the HTML, JSON and CSV editions." in summary
+    assert "most urgent of" not in " ".join(full)
+    assert all(any(host in text for text in full) for host in everyone)

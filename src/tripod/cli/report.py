@@ -17,6 +17,11 @@ from tripod.report.render import FORMATS
 DEFAULT_OUT = Path("reports")
 
 
+def default_jobs() -> int:
+    """One report worker per CPU this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
 def add_parser(commands: Any) -> None:
     """Add `report` and `review` to the `tripod` subcommands."""
     report = commands.add_parser(
@@ -63,8 +68,9 @@ def add_parser(commands: Any) -> None:
                         "(default: $TRIPOD_EVIDENCE_URL, else $TRIPOD_DATA_DIR/evidence.sqlite)")
     report.add_argument("--waivers", type=Path, metavar="FILE",
                         help="the client's waivers file: owner, ticket, justification and expiry of each waiver")
-    report.add_argument("--jobs", type=int, default=1, metavar="N",
-                        help="write the clients' monthly reports in N processes (default: 1)")
+    report.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
+                        help="write the clients' monthly reports in N worker processes (default: one per CPU, "
+                        f"here {default_jobs()}; 1: in this process)")
     report.set_defaults(handler=cmd_report)
 
     review = commands.add_parser("review", help="the engineer review: sign it off",

@@ -13,7 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from tripod.atomic import atomic_write, atomic_write_text
@@ -79,10 +80,14 @@ def _waiting(oldest: dict[str, Any] | None) -> str:
     return "less than a day" if days < 1 else count(days, "day")
 
 
-def _hostnames(value: str | list[str]) -> Markup:
-    """Host names that never break inside a name (a list may wrap between names)."""
+@pass_context
+def _hostnames(context: Context, value: str | list[str]) -> Markup:
+    """Host names that never break inside a name (a list may wrap between names). In the summary PDF
+    (`hosts_shown` set) a long list names the first NAMES_SHOWN and counts the others."""
     names = value.split(", ") if isinstance(value, str) else value
-    return Markup(", ".join(f'<span class="hostname">{escape(name)}</span>' for name in names))
+    more = len(names) - NAMES_SHOWN if context.get("hosts_shown") is not None else 0
+    shown = ", ".join(f'<span class="hostname">{escape(name)}</span>' for name in names[:len(names) - max(more, 0)])
+    return Markup(f"{shown} and {more} more" if more > 0 else shown)
 
 
 def _last_patched(value: str | None) -> str:
@@ -158,9 +163,10 @@ def stylesheet() -> Markup:
     return Markup(resources.files("tripod.report").joinpath("templates", "report.css").read_text(encoding="utf-8"))
 
 
-def render_html(report: dict[str, Any], *, appendix: bool = False) -> str:
+def render_html(report: dict[str, Any], *, appendix: bool = False, hosts_shown: int | None = None) -> str:
     """The report as one self-contained HTML page: inline CSS, inline SVG charts, no external fetch.
-    `appendix`: add the per-host appendix (every result that is not a pass, for each host)."""
+    `appendix`: add the per-host appendix (every result that is not a pass, for each host). `hosts_shown`:
+    the per-host tables show the most urgent this many hosts and say how many more there are."""
     if report["kind"] == "review":
         areas = sorted({a for row in report["trends"] for a in row["areas"]})
         series = {"overall": [row["score"] for row in report["trends"]],
@@ -176,11 +182,18 @@ def render_html(report: dict[str, Any], *, appendix: bool = False) -> str:
                                        key=_severity_first) for h in report["hosts"]}
     return environment().get_template("monthly.html.j2").render(report=report, css=stylesheet(), area_rows=area_rows,
                                                                 attention=attention, appendix=appendix,
-                                                                attention_limit=ATTENTION_SHOWN)
+                                                                attention_limit=ATTENTION_SHOWN, hosts_shown=hosts_shown)
 
 
 #: "Needs your attention" lists this many items on the page (most urgent first); the JSON holds all.
 ATTENTION_SHOWN = 25
+
+#: The PDF without the appendix is the summary a client prints: its per-host tables (all hosts,
+#: patching, backups, availability) show the most urgent this many hosts. A PDF of every host's rows
+#: took 30 s and more for 200 hosts (WeasyPrint lays out every page); --appendix gives the full PDF.
+PDF_HOST_ROWS = 25
+#: ... and a list of host names in one cell names this many.
+NAMES_SHOWN = 12
 
 
 _STATUS_RANK = {"fail": 0, "error": 1}
@@ -284,7 +297,7 @@ def write_report(report: dict[str, Any], out_dir: Path, formats: Iterable[str], 
     name = base_name(report)
     written: list[Path] = []
     formats = list(formats)
-    html = render_html(report, appendix=appendix) if {"html", "pdf"} & set(formats) else ""
+    html = render_html(report, appendix=appendix) if "html" in formats or ("pdf" in formats and appendix) else ""
     for fmt in formats:
         if fmt == "html":
             path = out_dir / f"{name}.html"
@@ -292,7 +305,8 @@ def write_report(report: dict[str, Any], out_dir: Path, formats: Iterable[str], 
             written.append(path)
         elif fmt == "pdf":
             path = out_dir / f"{name}.pdf"
-            atomic_write(path, lambda partial: write_pdf(html, partial))
+            printed = html if appendix else render_html(report, hosts_shown=PDF_HOST_ROWS)
+            atomic_write(path, lambda partial: write_pdf(printed, partial))
             written.append(path)
         elif fmt == "json":
             path = out_dir / f"{name}.json"
