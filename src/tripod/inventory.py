@@ -45,8 +45,13 @@ def _strict_inventory_env() -> None:
 
 
 def _skip_waivers_files() -> None:
-    """Ansible compiles its ignore patterns when first imported: add ours if that was before our setting."""
+    """Ansible compiles its ignore patterns and reads its settings when first imported: apply ours if
+    that was before our environment was set (a process that imported Ansible earlier)."""
+    from ansible import constants
     from ansible.inventory import manager
+
+    constants.INVENTORY_UNPARSED_IS_FAILED = True
+    constants.INVENTORY_ANY_UNPARSED_IS_FAILED = True
 
     if not (manager.IGNORED.search(b"waivers.yml") and manager.IGNORED.search(b"assets.csv")):
         manager.IGNORED = re.compile(manager.IGNORED.pattern + b"|" + WAIVERS_FILE_PATTERN.encode())
