@@ -1,4 +1,4 @@
-"""playbooks/triage.yml and playbooks/report.yml, run with ansible-playbook as an AWX job runs them
+"""playbooks/triage.yml, playbooks/report.yml and playbooks/prune.yml, run with ansible-playbook as an AWX job runs them
 (the evidence recorder enabled, the store named by TRIPOD_EVIDENCE_URL), on the report fixture's
 SQLite store (tests/report_fixture.py). The expected tickets and figures are counted from the
 fixture's plan, never read back from Tripod."""
@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,35 @@ def test_a_job_whose_store_has_no_evidence_of_the_client_fails_naming_it(tmp_pat
         result = play(name, inv, empty, tmp_path, *extra)
         assert result["failed"] and "Globex" in result["msg"] and "TRIPOD_EVIDENCE_URL" in result["msg"], name
     assert not (tmp_path / "out").exists() and not (tmp_path / "tickets.jsonl").exists()
+
+
+def test_prune_playbook_rolls_up_and_deletes_the_months_before_the_retention_period(tmp_path):
+    """playbooks/prune.yml (AWX's monthly retention job): with one month kept, every finding, action and
+    snapshot before last month's first day is gone, rolled up into monthly summaries, and the rest is
+    untouched. The cutoff is computed here from today's date."""
+    store = fx.build_store(tmp_path / "evidence.sqlite")
+    inv = inventory(tmp_path / "inventory", {"ACME Ltd": ["web1"]}, tmp_path / "tickets.jsonl")
+    today = datetime.now(timezone.utc)
+    cutoff = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m-01T00:00:00Z")  # first day of last month
+    old_findings = "SELECT COUNT(*) FROM findings WHERE time < ?"
+
+    def counts() -> tuple[int, int, int]:
+        with sqlite3.connect(store) as conn:
+            before = conn.execute(old_findings, (cutoff,)).fetchone()[0]
+            kept = conn.execute("SELECT COUNT(*) FROM findings WHERE time >= ?", (cutoff,)).fetchone()[0]
+            snapshots = conn.execute("SELECT COUNT(*) FROM fact_snapshots WHERE collected_at < ?", (cutoff,)).fetchone()[0]
+        return before, kept, snapshots
+
+    old, kept, old_snapshots = counts()
+    assert old > 0 and old_snapshots > 0, "the fixture has evidence before the cutoff"
+    tripod = str(Path(sys.executable).with_name("tripod"))
+    args = ("-e", "tripod_prune_keep_months=1", "-e", f"tripod_prune_command={tripod}")
+    assert play("prune.yml", inv, store, tmp_path, *args, "--check")["skipped"] is True
+    assert counts() == (old, kept, old_snapshots), "check mode changed the store"
+    result = play("prune.yml", inv, store, tmp_path, *args)
+    assert result["changed"] is True and f"removed {old_snapshots} fact snapshot(s), {old} finding(s)" in result["stdout"]
+    assert counts() == (0, kept, 0)
+    with sqlite3.connect(store) as conn:
+        rolled = conn.execute("SELECT SUM(pass + fail + error + not_applicable) FROM monthly_summaries").fetchone()[0]
+    assert rolled and rolled > 0
+    assert play("prune.yml", inv, store, tmp_path, *args)["changed"] is False, "a second prune changes nothing"
