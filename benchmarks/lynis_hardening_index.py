@@ -12,6 +12,7 @@ appeared, and the Lynis tests still losing points (--json writes everything).
     python benchmarks/lynis_hardening_index.py --tier tier_srp_server    # one tier
     python benchmarks/lynis_hardening_index.py --net-admin               # CAP_NET_ADMIN, writable /proc/sys/net
     python benchmarks/lynis_hardening_index.py --max-disruption medium   # the client's opt-in to medium controls
+    python benchmarks/lynis_hardening_index.py --max-disruption medium --ssh-allow-groups sudo  # and an SSH allow list
 
 The policy decides what a run enforces: SRP Server enforces its low-disruption baseline, the
 other tiers audit. So that each tier is hardened, the runs pass `-e tripod_force_mode=enforce`
@@ -63,6 +64,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--net-admin", action="store_true", help="CAP_NET_ADMIN and a writable /proc/sys/net")
     parser.add_argument("--max-disruption", choices=("low", "medium", "high"),
                         help="the client's hardening.max_disruption (default: the tier's)")
+    parser.add_argument("--ssh-allow-groups", nargs="+", metavar="GROUP",
+                        help="the client's hardening.ssh_allow_groups (TRP-SSH-020, medium; Tripod keeps the "
+                             "management user's group in the list)")
     parser.add_argument("--keep", action="store_true", help="leave the container running afterwards")
     parser.add_argument("--json", type=Path, help="also write the results here")
     return parser.parse_args(argv)
@@ -145,7 +149,10 @@ def measure(tier: str, args: argparse.Namespace) -> dict[str, Any]:
                          "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lynis")
         results["lynis_version"] = fleet_lib.podman("exec", name, "lynis", "--version").stdout.strip()
         results["before"] = lynis(name)
-        policy = {"hardening": {"max_disruption": args.max_disruption}} if args.max_disruption else {}
+        hardening: dict[str, Any] = {"max_disruption": args.max_disruption} if args.max_disruption else {}
+        if args.ssh_allow_groups:
+            hardening["ssh_allow_groups"] = list(args.ssh_allow_groups)
+        policy = {"hardening": hardening} if hardening else {}
         with tempfile.TemporaryDirectory(prefix="tripod-lynis-") as tmp:
             inventory = fleet_lib.write_inventory(
                 Path(tmp) / "inventory.yml", [fleet_lib.node(name)], groups={name: [tier]},

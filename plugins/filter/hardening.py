@@ -20,7 +20,8 @@ description:
   - C(hardening_sshd_visible) (same file) gives the effective values (C(sshd -T)) of the passing SSH controls'
     keywords, written into sshd_config with the enforced settings for scanners that read only that file.
   - C(hardening_enforced_items) (same file) lists C({id, key, value}) of the enforced controls' parameters of
-    one kind (e.g. C(sysctl)), for one looped task that still names each control.
+    one kind (e.g. C(sysctl); a list such as C(modules) gives one item per entry), for one looped task that
+    still names each control.
 options:
   _input:
     description: The hardening plan.

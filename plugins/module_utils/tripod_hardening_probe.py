@@ -90,7 +90,7 @@ COMPILER_DIRS = ("/usr/bin", "/usr/local/bin")
 # Kernel modules whose loading the catalog restricts (modprobe configuration).
 MODULES = (
     "cramfs", "freevxfs", "hfs", "hfsplus", "jffs2", "udf", "usb-storage", "firewire-core",
-    "dccp", "sctp", "rds", "tipc",
+    "firewire-ohci", "firewire-sbp2", "dccp", "sctp", "rds", "tipc",
 )
 
 # Mount points whose options the catalog checks.
@@ -115,6 +115,8 @@ _SYSTEMCTL_PROPS = "Id,LoadState,ActiveState,UnitFileState"
 FAIL2BAN_JAILS = ("/etc/fail2ban/jail.conf", "/etc/fail2ban/jail.d/*.conf", "/etc/fail2ban/jail.local",
                   "/etc/fail2ban/jail.d/*.local")
 FAIL2BAN_KEYS = ("enabled", "backend", "ignoreip", "maxretry", "bantime", "findtime")
+# AIDE's configuration (Debian's path; its aide.conf.d files are read after it).
+AIDE_CONF = "/etc/aide/aide.conf"
 # The first line of the configuration files Tripod writes and owns.
 MANAGED_MARK = "Managed by Tripod"
 
@@ -197,6 +199,17 @@ def parse_ini_section(text, section, keys=None):
         else:
             last = None
     return values
+
+
+def parse_aide_checksums(texts):
+    """The value of AIDE's last `Checksums = ...` definition (aide.conf, then its aide.conf.d files), or None."""
+    value = None
+    for text in texts:
+        for raw in (text or "").splitlines():
+            match = re.match(r"^\s*Checksums\s*=\s*(\S+)\s*$", raw.split("#", 1)[0])
+            if match:
+                value = match.group(1)
+    return value
 
 
 def parse_rsyslog_forward(texts):
@@ -509,6 +522,8 @@ class HardeningProbe(object):
             "fail2ban": self._fail2ban(),
             "sysstat": parse_key_values(self.read.maybe("/etc/default/sysstat"), "="),
             "listchanges": parse_ini_section(self.read.maybe("/etc/apt/listchanges.conf"), "apt"),
+            "aide": {"checksums": parse_aide_checksums(
+                [self.read.maybe(AIDE_CONF)] + [self.read.maybe(p) for p in sorted(self.read.glob(AIDE_CONF + ".d/*"))])},
             "rsyslog_forward": parse_rsyslog_forward(
                 [self.read.maybe("/etc/rsyslog.conf")] + [self.read.maybe(p) for p in self.read.glob("/etc/rsyslog.d/*.conf")]),
         }

@@ -171,13 +171,20 @@ def test_password_logins_stay_allowed_unless_the_management_user_has_a_key(manag
     assert "password" in held.hold or "authorized key" in held.hold
 
 
-def test_allow_groups_must_include_the_management_user():
+def test_allow_groups_always_keep_the_management_users_group():
     policy = copy.deepcopy(SERVER)
     policy["hardening"]["ssh_allow_groups"] = ["admins"]
-    held = results(policy=policy)["TRP-SSH-020"]
-    assert held.status == "fail" and "is in none of the allowed groups (admins)" in held.hold
+    kept = results(policy=policy)["TRP-SSH-020"]
+    assert kept.enforce and kept.params["groups"] == ["admins", "tripod"]
+    assert "lacks admins, tripod" in kept.evidence
+    policy["hardening"]["ssh_allow_groups"] = ["admins", "sudo", "tripod"]
+    assert results(policy=policy)["TRP-SSH-020"].params["groups"] == ["admins", "sudo", "tripod"]
+    # without the primary group, the user must already be in a listed group
+    policy["hardening"]["ssh_allow_groups"] = ["admins"]
+    held = results(policy=policy, management={**MANAGEMENT, "group": ""})["TRP-SSH-020"]
+    assert held.status == "fail" and not held.enforce and "is in none of the allowed groups (admins)" in held.hold
     policy["hardening"]["ssh_allow_groups"] = ["admins", "sudo"]
-    ok = results(policy=policy)["TRP-SSH-020"]
+    ok = results(policy=policy, management={**MANAGEMENT, "group": ""})["TRP-SSH-020"]
     assert ok.enforce and ok.params["groups"] == ["admins", "sudo"]
 
 

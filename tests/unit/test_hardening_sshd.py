@@ -62,6 +62,10 @@ def test_enforced_items_name_their_control_for_one_looped_task():
     assert enforced_items(plan, "sysctl") == [
         {"id": "TRP-SYSCTL-013", "key": "net.ipv4.conf.all.accept_redirects", "value": "0"},
         {"id": "TRP-SYSCTL-013", "key": "net.ipv4.conf.default.accept_redirects", "value": "0"}]
+    plan = {"enforce": ["TRP-MOD-002", "TRP-MOD-004"],
+            "params": {"TRP-MOD-002": {"modules": ["usb-storage"]}, "TRP-MOD-004": {"modules": ["firewire-core"]}}}
+    assert enforced_items(plan, "modules") == [{"id": "TRP-MOD-002", "key": "usb-storage", "value": ""},
+                                               {"id": "TRP-MOD-004", "key": "firewire-core", "value": ""}]
 
 
 def test_sshd_config_shows_the_effective_values_of_the_passing_controls_and_the_enforced_ones():

@@ -202,3 +202,30 @@ def test_a_log_host_that_is_not_a_host_is_refused_by_the_policy_schema():
     field = SCHEMA["hardening"]["log_host"]
     assert field.extra("logs.example.org:514") is None and field.extra("[2001:db8::1]:514") is None
     assert "is not a host name" in field.extra("tcp://logs.example.org")
+
+
+# Debian 12's aide.conf, shortened to the lines that define and use the checksum group.
+AIDE_CONF = """# AIDE conf
+@@x_include_setenv UPAC_settingsd /etc/aide/aide.settings.d
+# explicitly here. H specifies that all checksums compiled in are used.
+Checksums = H
+database_attrs = Checksums
+@@x_include /etc/aide/aide.conf.d ^[a-zA-Z0-9_-]+$
+"""
+
+
+def test_aide_checksums_must_be_named_where_aide_is_installed(tmp_path):
+    assert status(host(), "TRP-FIM-004") == ("fail", "AIDE is not installed (TRP-FIM-001)")
+    debian = host(packages=["aide"], config={"aide": {"checksums": "H"}})
+    assert status(debian, "TRP-FIM-004") == ("fail", "Checksums = H does not name sha256, sha512")
+    named = host(packages=["aide"], config={"aide": {"checksums": "sha256+sha512"}})
+    assert status(named, "TRP-FIM-004") == ("pass", "Checksums = sha256+sha512")
+    (tmp_path / "etc/aide/aide.conf.d").mkdir(parents=True)
+    (tmp_path / "etc/aide/aide.conf").write_text(AIDE_CONF)
+    (tmp_path / "etc/aide/aide.conf.d/31_aide_libvirt").write_text("@@if not defined X\n@@endif\n")
+    assert hp.HardeningProbe(root=str(tmp_path), systemd=False).config()["aide"] == {"checksums": "H"}
+    (tmp_path / "etc/aide/aide.conf.d/99_local").write_text("Checksums = sha512  # later files win\n")
+    assert hp.HardeningProbe(root=str(tmp_path), systemd=False).config()["aide"] == {"checksums": "sha512"}
+    facts = host(container=False, net_admin=True)
+    enforced = plan(assess(CATALOG, facts, ctx()), facts, ctx())
+    assert "TRP-FIM-004" in enforced["enforce"] and enforced["params"]["TRP-FIM-004"]["checksums"] == "sha256+sha512"

@@ -32,10 +32,11 @@ REMEDIATION_KEYS = frozenset([
     "mount", "modules", "service", "rules_file", "rules", "args", "auditd_conf", "journald", "coredump", "periodic",
     "units", "path", "timer", "registry", "smb_server", "firewall_profile", "defender", "defender_update",
     "account_policy", "audit_policy", "user_disabled", "legal_notice", "service_disabled", "names", "listchanges",
-    "sysstat", "fail2ban",
+    "sysstat", "fail2ban", "checksums",
 ])
 NIST_PATTERN = re.compile(r"^[A-Z]{2}-\d+(\(\d+\))?$")
 CIS_PATTERN = re.compile(r"^\d+(\.\d+)*$")
+LYNIS_PATTERN = re.compile(r"^[A-Z]{3,5}-\d{4}$")
 
 
 class CatalogError(ValueError):
@@ -65,6 +66,8 @@ class Control:
     # Re-applied whenever the run installs packages, which may add files this control governs
     # (its task finds its targets at run time).
     after_packages: bool = False
+    # The Lynis tests (e.g. FINT-4402) that pass when the control does: an outside referee's view.
+    lynis: tuple[str, ...] = field(default=())
 
     @property
     def check(self) -> str:
@@ -152,12 +155,15 @@ def _control(raw: Any, index: int, defaults: Mapping[str, Any]) -> Control:
     if not isinstance(entry["reboot"], bool):
         raise _problem(where, "reboot must be true or false")
     refs = entry["references"]
-    if not isinstance(refs, Mapping) or set(refs) != {"cis", "nist"}:
-        raise _problem(where, "references must have exactly cis and nist")
+    if not isinstance(refs, Mapping) or not {"cis", "nist"} <= set(refs) <= {"cis", "nist", "lynis"}:
+        raise _problem(where, "references must have cis and nist, and may have lynis")
     if refs["cis"] is not None and not CIS_PATTERN.match(str(refs["cis"])):
         raise _problem(where, f"references.cis {refs['cis']!r} is not a section number")
     if not isinstance(refs["nist"], list) or not refs["nist"] or not all(NIST_PATTERN.match(str(n)) for n in refs["nist"]):
         raise _problem(where, "references.nist must list NIST SP 800-53 controls like AC-6 or AC-6(2)")
+    lynis = refs.get("lynis") or []
+    if not isinstance(lynis, list) or not all(LYNIS_PATTERN.match(str(t)) for t in lynis):
+        raise _problem(where, "references.lynis must list Lynis test ids like FINT-4402")
     if entry["container"] == "not_applicable" and not entry.get("container_reason"):
         raise _problem(where, "container: not_applicable needs a container_reason")
     audit, remediation = entry["audit"], entry["remediation"]
@@ -181,7 +187,7 @@ def _control(raw: Any, index: int, defaults: Mapping[str, Any]) -> Control:
         disruption=str(entry["disruption"]), reboot=bool(entry["reboot"]), container=str(entry["container"]),
         container_reason=str(entry.get("container_reason") or ""), audit=dict(audit),
         remediation=dict(remediation), guards=tuple(str(g) for g in guards),
-        after_packages=bool(entry.get("after_packages", False)),
+        after_packages=bool(entry.get("after_packages", False)), lynis=tuple(str(t) for t in lynis),
     )
 
 

@@ -91,7 +91,7 @@ tripod run harden -i clients/acme -e hardening_mode=audit --tags TRP-SSH-001   #
 - Safeguards hold a control back, with the reason in its evidence, when enforcing it would cut the
   management connection: no `PermitRootLogin no` when Tripod logs in as root, no
   `PasswordAuthentication no` unless the management user logs in with a key that is in its
-  authorized keys, no `AllowGroups` that leaves out the management user, faillock's
+  authorized keys, `AllowGroups` always keeps the management user's primary group, faillock's
   `admin_group` is the management user's group (so it is never locked), the firewall always
   allows sshd's ports and the port the management session uses (and every port listening when
   it is written). On Windows, WinRM and RDP allow rules are added before a firewall profile is
@@ -173,7 +173,8 @@ def render_markdown(catalog: Catalog | None = None) -> str:
                  "`max_disruption`), reboot (the remediation takes full effect after a reboot), container "
                  "(`n/a`: not applicable in a container; `netns`: only where the container may write its network "
                  "parameters; `NET_ADMIN`: only with that capability), CIS (CIS Debian Linux 12 Benchmark v1.1.0, "
-                 "or CIS Microsoft Windows Server 2022 Benchmark v3.0.0, where known) and NIST SP 800-53 Rev. 5.")
+                 "or CIS Microsoft Windows Server 2022 Benchmark v3.0.0, where known), NIST SP 800-53 Rev. 5 and "
+                 "Lynis (the Lynis 3.0.8 tests that pass when the control does, where mapped).")
     lines.append("")
     groups: list[tuple[str, str]] = []
     for control in catalog:
@@ -182,15 +183,15 @@ def render_markdown(catalog: Catalog | None = None) -> str:
     for os_family, group in groups:
         lines.append(f"### {os_family.capitalize()}: {group}")
         lines.append("")
-        lines.append("| id | control | level | severity | disruption | reboot | container | CIS | NIST | remediation |")
-        lines.append("|---|---|---|---|---|---|---|---|---|---|")
+        lines.append("| id | control | level | severity | disruption | reboot | container | CIS | NIST | Lynis | remediation |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
         for control in catalog:
             if (control.os, control.group) != (os_family, group):
                 continue
             lines.append(
                 f"| `{control.id}` | {_cell(control.title)} | {_levels(control)} | {control.severity} | "
                 f"{control.disruption} | {'yes' if control.reboot else ''} | {_container(control)} | "
-                f"{control.cis or ''} | {', '.join(control.nist)} | {_cell(control.summary)} |"
+                f"{control.cis or ''} | {', '.join(control.nist)} | {', '.join(control.lynis)} | {_cell(control.summary)} |"
             )
         lines.append("")
     lines.append("`TRP-WAIVER-001` (Hardening waivers are current) is reported on every host: it fails when a "

@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping
 
 from tripod.hardening.catalog import Control
 from tripod.hardening.evaluators.tooling import log_host
+from tripod.hardening.safeguards import allowed_ssh_groups
 
 Resolved = tuple[dict[str, Any], "str | None"]
 Resolver = Callable[[Control, dict[str, Any], Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], Resolved]
@@ -113,7 +114,7 @@ def _banner(control, params, facts, management, policy):
 
 
 def _allow_groups(control, params, facts, management, policy):
-    params["groups"] = list((policy.get("hardening") or {}).get("ssh_allow_groups") or [])
+    params["groups"] = allowed_ssh_groups(policy, management)
     return params, None
 
 

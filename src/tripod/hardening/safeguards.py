@@ -28,6 +28,16 @@ def over_ssh(management: Mapping[str, Any]) -> bool:
     return str(management.get("connection") or "") in SSH_CONNECTIONS
 
 
+def allowed_ssh_groups(policy: Mapping[str, Any], management: Mapping[str, Any]) -> list[str]:
+    """AllowGroups for TRP-SSH-020: the policy's hardening.ssh_allow_groups and, over SSH, the management
+    user's primary group, always kept so that the allow list can never lock Tripod out; [] without a list."""
+    groups = [str(g) for g in (policy.get("hardening") or {}).get("ssh_allow_groups") or []]
+    own = str(management.get("group") or "")
+    if groups and own and over_ssh(management) and own not in groups:
+        groups.append(own)
+    return groups
+
+
 def over_winrm(management: Mapping[str, Any]) -> bool:
     return str(management.get("connection") or "") in WINRM_CONNECTIONS
 
@@ -67,14 +77,14 @@ def _uses_key(management, facts, policy):
 @guard("management_in_allowed_groups")
 def _in_allowed_groups(management, facts, policy):
     allowed = set((policy.get("hardening") or {}).get("ssh_allow_groups") or [])
-    if not allowed or not over_ssh(management):
-        return None
+    if not allowed or not over_ssh(management) or management.get("group"):
+        return None  # no list, not over SSH, or the management user's primary group is kept in it
     groups = set(management.get("groups") or [])
     if not groups:
         return "the management user's groups are unknown; AllowGroups could lock Tripod out"
     if not groups & allowed:
-        return (f"the management user {management.get('user')} is in none of the allowed groups "
-                f"({', '.join(sorted(allowed))}); add it to one first")
+        return (f"the management user {management.get('user')}'s primary group is unknown and it is in none "
+                f"of the allowed groups ({', '.join(sorted(allowed))}); add it to one first")
     return None
 
 

@@ -20,11 +20,15 @@ _MATCH = re.compile(r"^\s*Match\s", re.IGNORECASE)
 
 def enforced_items(plan: Mapping[str, Any], kind: str) -> list[dict[str, str]]:
     """[{id, key, value}] of the enforced controls' `kind` parameters (e.g. sysctl), in plan order:
-    one looped task sets them all, and its output still names each control."""
+    one looped task sets them all, and its output still names each control.
+    A list parameter (e.g. modules) gives one item per entry, with an empty value."""
     params = plan.get("params") or {}
-    return [{"id": str(control_id), "key": str(key), "value": str(value)}
-            for control_id in plan.get("enforce") or []
-            for key, value in ((params.get(control_id) or {}).get(kind) or {}).items()]
+    items: list[dict[str, str]] = []
+    for control_id in plan.get("enforce") or []:
+        wanted = (params.get(control_id) or {}).get(kind) or {}
+        pairs = wanted.items() if isinstance(wanted, Mapping) else ((entry, "") for entry in wanted)
+        items.extend({"id": str(control_id), "key": str(key), "value": str(value)} for key, value in pairs)
+    return items
 
 
 def settings(plan: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """Hardening checks: packages present and absent, units inactive, time service, automatic updates, firewall,
-kernel modules, banners, AppArmor, AIDE, rootkit scanner, compilers."""
+kernel modules, banners, AppArmor, AIDE (database, schedule, checksums), rootkit scanner, compilers."""
 
 from __future__ import annotations
 
@@ -143,6 +143,23 @@ def _check_aide(facts, params, ctx):
     if not any((units.get(t) or {}).get("unit_file_state") in ("enabled", "enabled-runtime") for t in params["timers"]):
         problems.append(f"{listing(params['timers'])} not enabled")
     return failed("; ".join(problems)) if problems else passed(f"database present, {params['timers'][0]} enabled")
+
+
+@check("aide_checksums", "hardening.packages", "hardening.config")
+def _check_aide_checksums(facts, params, ctx):
+    if "aide" not in _installed(facts):
+        return failed("AIDE is not installed (TRP-FIM-001)")
+    config = hardening(facts, "config")
+    if "aide" not in config:
+        raise NotAssessed("the facts have no aide configuration (an older facts probe)")
+    value = (config["aide"] or {}).get("checksums")
+    if not value:
+        return failed(f"no Checksums line in {params['path']}")
+    named = {name.strip() for name in str(value).split("+")}
+    missing = [name for name in params["algorithms"] if name not in named]
+    if missing:
+        return failed(f"Checksums = {value} does not name {listing(missing)}")
+    return passed(f"Checksums = {value}")
 
 
 @check("rootkit_scanner", "hardening.packages", "hardening.units")

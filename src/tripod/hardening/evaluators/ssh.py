@@ -15,6 +15,7 @@ from tripod.hardening.evaluators.registry import (
     every,
     value_spec,
 )
+from tripod.hardening.safeguards import allowed_ssh_groups
 
 
 def _sshd(facts: Mapping[str, Any]) -> Mapping[str, str]:
@@ -70,7 +71,7 @@ def _check_maxstartups(facts, params, ctx):
 @absent_is_not_applicable
 def _check_allow_groups(facts, params, ctx):
     settings = _sshd(facts)
-    wanted = list((ctx.policy.get("hardening") or {}).get("ssh_allow_groups") or [])
+    wanted = allowed_ssh_groups(ctx.policy, ctx.management or {})
     groups = (settings.get("allowgroups") or "").split()
     users = (settings.get("allowusers") or "").split()
     if not wanted:
