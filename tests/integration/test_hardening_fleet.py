@@ -11,7 +11,8 @@ sysctl, nftables, PAM, no failed unit and no compiler after enforce) are the mol
 2. with the host's policy saying `areas.hardening.mode: audit`, `tripod run harden` changes
    nothing; with `-e tripod_force_mode=enforce` it fixes them, prints the override and records it;
    the management user logs in over SSH with its key and uses sudo afterwards (root logins and
-   passwords are now refused), /etc/ssh/sshd_config shows the effective settings; the evidence
+   passwords are now refused, and AllowGroups names the policy's group and keeps the management
+   user's own), /etc/ssh/sshd_config shows the effective settings; the evidence
    holds the waived control as `waived` with its reference, the expired one as `fail` plus
    TRP-WAIVER-001;
 3. fail2ban ignores the address the management connection really comes from: a failed SSH login
@@ -69,11 +70,13 @@ def hardened_host(fleet_images, tmp_path_factory):
         inventory_dir = workdir / "client"
         inventory_dir.mkdir()
         # AIDE's first configuration build takes minutes on a busy machine; the Lynis benchmark covers it.
-        # The client opts in to the medium-disruption controls (the tier enforces the low ones only).
+        # The client opts in to the medium-disruption controls (the tier enforces the low ones only) and
+        # to an SSH allow list that does not name the management user's group (Tripod keeps it).
+        policy = {"hardening": {"max_disruption": "medium", "ssh_allow_groups": ["acme-admins"]}}
         inventory = fleet.inventory(groups={HOST: ["tier_srp_server"]},
-                                    group_vars={"all": {"tripod_client": "hardening-test",
-                                                        "tripod_client_policy": {"hardening": {"max_disruption": "medium"}},
-                                                        "hardening_disabled_controls": ["TRP-FIM-001", "TRP-FIM-002"]}},
+                                    group_vars={"all": {"tripod_client": "hardening-test", "tripod_client_policy": policy,
+                                                        "hardening_disabled_controls": ["TRP-FIM-001", "TRP-FIM-002",
+                                                                                        "TRP-FIM-004"]}},
                                     path=inventory_dir / "hosts.yml")
         (inventory_dir / "waivers.yml").write_text(yaml.safe_dump(waivers(date.today())), encoding="utf-8")
         yield fleet, inventory, workdir / "data"
@@ -154,6 +157,9 @@ def test_enforce_fixes_them_and_the_management_user_still_logs_in(hardened_host)
     login = ssh("sudo", "-n", "/usr/sbin/sshd", "-T")
     assert login.returncode == 0, login.stderr
     assert "permitrootlogin no" in login.stdout and "passwordauthentication no" in login.stdout
+    allowed = [line.split()[1] for line in login.stdout.splitlines() if line.startswith("allowgroups ")]
+    # sshd adds up AllowGroups from the drop-in and its mirror in sshd_config: the same list twice
+    assert list(dict.fromkeys(allowed)) == ["acme-admins", "tripod"], f"the management group must be kept: {allowed}"
     # A scanner that reads only sshd_config sees the effective settings too (the drop-in decides)
     shown = in_host("grep -E '^(PermitRootLogin|PermitEmptyPasswords|ClientAliveInterval) ' /etc/ssh/sshd_config")
     assert sorted(shown.stdout.splitlines()) == ["ClientAliveInterval 300", "PermitEmptyPasswords no",
@@ -162,6 +168,7 @@ def test_enforce_fixes_them_and_the_management_user_still_logs_in(hardened_host)
     assert limits[4:6] == ["0", "0"], f"pam_limits applies to SSH sessions: {limits}"
     after = findings(data_dir)
     assert after["TRP-SSH-001"].status == "pass" and after["TRP-SYSCTL-013"].status == "pass"
+    assert after["TRP-SSH-020"].status == "pass"
     assert after["TRP-SSH-006"].status == "waived" and waiver_ref(after["TRP-SSH-006"]).startswith("OPS-42")
     assert after["TRP-SSH-022"].status == "fail" and waiver_ref(after["TRP-SSH-022"]).startswith("OPS-7")
     assert after["TRP-WAIVER-001"].status == "fail" and "TRP-SSH-022 (OPS-7" in after["TRP-WAIVER-001"].evidence

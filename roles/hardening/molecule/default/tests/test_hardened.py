@@ -108,3 +108,27 @@ def test_updates_and_scans_are_scheduled_and_never_fail_for_want_of_mail(host):
 def test_the_rollback_was_disarmed(host):
     assert "tripod-hardening-rollback" not in host.check_output("systemctl list-timers --all --no-legend")
     assert host.file("/var/backups/tripod-hardening").mode == 0o700
+
+
+def test_the_host_is_running_with_no_failed_unit_and_no_compiler(host):
+    # The packages hardening installs come without recommends: no binutils (as, ld), no compiler.
+    state = host.run("systemctl is-system-running")
+    assert state.stdout.strip() == "running", host.run("systemctl --failed --no-legend --plain").stdout
+    present = host.run("command -v as ld gcc cc c++ x86_64-linux-gnu-as").stdout.split()
+    assert present == [], f"a compiler or assembler is installed: {present}"
+    assert not host.package("binutils").is_installed and not host.package("apt-listbugs").is_installed
+
+
+def test_fail2ban_watches_sshd_in_the_journal_and_never_bans_loopback(host):
+    assert host.service("fail2ban").is_running and host.service("fail2ban").is_enabled
+    jail = host.check_output("fail2ban-client status sshd")
+    assert "Journal matches:" in jail, jail  # backend systemd: Debian has no /var/log/auth.log without rsyslog
+    assert "127.0.0.0/8" in host.check_output("fail2ban-client get sshd ignoreip")  # fail2ban's form of 127.0.0.1/8
+
+
+def test_activity_and_package_changes_are_recorded_without_prompts(host):
+    assert re.search(r'^ENABLED="true"$', host.file("/etc/default/sysstat").content_string, re.M)
+    assert host.service("sysstat").is_enabled
+    listchanges = host.file("/etc/apt/listchanges.conf").content_string
+    assert re.search(r"^frontend=text$", listchanges, re.M) and re.search(r"^confirm=false$", listchanges, re.M)
+    assert host.run("apt-show-versions apt").rc == 0
