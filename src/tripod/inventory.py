@@ -44,7 +44,7 @@ def _strict_inventory_env() -> None:
         os.environ["ANSIBLE_INVENTORY_IGNORE_REGEX"] = ",".join([*patterns, WAIVERS_FILE_PATTERN])
 
 
-def _skip_waivers_files() -> None:
+def _apply_inventory_settings() -> None:
     """Ansible compiles its ignore patterns and reads its settings when first imported: apply ours if
     that was before our environment was set (a process that imported Ansible earlier)."""
     from ansible import constants
@@ -80,7 +80,7 @@ def load_hosts(sources: list[str], limit: str | None = None, vault_password_file
     from ansible.inventory.manager import InventoryManager
     from ansible.parsing.dataloader import DataLoader
 
-    _skip_waivers_files()
+    _apply_inventory_settings()
     loader = DataLoader()
     if vault_password_file:
         use_vault_password_file(loader, vault_password_file)

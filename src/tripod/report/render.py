@@ -85,9 +85,9 @@ def _hostnames(context: Context, value: str | list[str]) -> Markup:
     """Host names that never break inside a name (a list may wrap between names). In the summary PDF
     (`hosts_shown` set) a long list names the first NAMES_SHOWN and counts the others."""
     names = value.split(", ") if isinstance(value, str) else value
-    more = len(names) - NAMES_SHOWN if context.get("hosts_shown") is not None else 0
-    shown = ", ".join(f'<span class="hostname">{escape(name)}</span>' for name in names[:len(names) - max(more, 0)])
-    return Markup(f"{shown} and {more} more" if more > 0 else shown)
+    cut = context.get("hosts_shown") is not None and len(names) > NAMES_SHOWN
+    shown = ", ".join(f'<span class="hostname">{escape(name)}</span>' for name in (names[:NAMES_SHOWN] if cut else names))
+    return Markup(f"{shown} and {len(names) - NAMES_SHOWN} more" if cut else shown)
 
 
 def _last_patched(value: str | None) -> str:
