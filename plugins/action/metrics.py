@@ -37,7 +37,8 @@ def write_command(directory: str, name: str, mode: int) -> str:
     temporary = shlex.quote(f"{directory.rstrip('/')}/.{name}.") + '"$$"' + ".tmp"
     return (f"if [ ! -d {shlex.quote(directory)} ]; then echo {NO_DIRECTORY}; exit 0; fi; umask 077; "
             f"if cat > {temporary} && chmod {mode:04o} {temporary} && {{ sync {temporary} 2>/dev/null || :; }} "
-            f"&& mv -f {temporary} {target}; then echo {WRITTEN}; else rm -f {temporary}; exit 1; fi")
+            f"&& mv -f {temporary} {target}; then echo {WRITTEN} $(wc -c < {target}); "
+            f"else rm -f {temporary}; exit 1; fi")
 
 
 def file_mode(value: Any) -> int:
@@ -90,7 +91,10 @@ class ActionModule(ControllerAction):
             # The caller writes it (Windows hosts: ansible.windows.win_copy into windows_exporter's directory).
             result.update(changed=False, written=False, content=content, metrics=summary)
             return result
-        if self._task.diff:  # the module reads the old file for the diff
+        # The plain command needs the connection to pass standard input (what pipelining needs too):
+        # ssh and local do; others (podman exec without -i, for one) would silently write nothing.
+        if self._task.diff or not getattr(self._connection, "has_pipelining", False):
+            # The module reads the old file for the diff, and needs no standard input.
             written = self._execute_module(
                 module_name="tripod.maintenance.prom_textfile",
                 module_args={"directory": args["directory"], "name": args["name"], "content": content,
@@ -119,4 +123,10 @@ class ActionModule(ControllerAction):
         if NO_DIRECTORY in out:
             return {"changed": False, "written": False, "path": path,
                     "msg": f"{directory} does not exist: no node exporter textfile collector here, nothing written"}
+        size = len(content.encode("utf-8"))
+        reported = out.split(WRITTEN, 1)[1].split()
+        if reported[:1] != [str(size)]:
+            return {"failed": True, "written": False, "path": path,
+                    "msg": f"{path} has {' '.join(reported[:1]) or 'an unknown number of'} bytes after the write, "
+                           f"not the metrics' {size}: the connection did not pass them on standard input"}
         return {"changed": True, "written": True, "path": path}
