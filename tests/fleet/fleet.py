@@ -72,6 +72,7 @@ PACKAGES: tuple[str, ...] = (
 RECIPE_VERSION = 2
 
 BOOT_TIMEOUT = 120.0
+BOOT_BATCH = 10  # containers started together by up()
 SSH_TIMEOUT = 60.0
 
 Connection = Literal["ssh", "podman"]
@@ -563,15 +564,19 @@ def up(names: Sequence[str], release: str = "12", podman_args: Sequence[str] = (
     public_key = key.with_suffix(".pub").read_text(encoding="utf-8")
     started = time.monotonic()
     log(f"starting {', '.join(names)} from {image_name(release)}")
-    for name in names:
-        _start_container(name, release, podman_args)
     nodes = []
-    for name in names:
-        wait_for_systemd(name)
-        _install_key(name, public_key)
-        target = node(name)
-        wait_for_ssh(target, key)
-        nodes.append(target)
+    # In batches: dozens of systemd instances booting at once on a loaded machine can each take
+    # longer than BOOT_TIMEOUT; a batch boots while the previous one is already idle.
+    for first in range(0, len(names), BOOT_BATCH):
+        batch = names[first:first + BOOT_BATCH]
+        for name in batch:
+            _start_container(name, release, podman_args)
+        for name in batch:
+            wait_for_systemd(name)
+            _install_key(name, public_key)
+            target = node(name)
+            wait_for_ssh(target, key)
+            nodes.append(target)
     log(f"ready in {time.monotonic() - started:.1f} s: " + ", ".join(f"{n.name}=127.0.0.1:{n.ssh_port}" for n in nodes))
     return nodes
 

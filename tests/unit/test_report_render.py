@@ -12,7 +12,9 @@ import pytest
 
 from tests import report_fixture as fx
 from tripod.report import build_monthly
-from tripod.report.render import FINDING_COLUMNS, HOST_COLUMNS, render_html, slug, write_report
+from tripod.report.render import (
+    FINDING_COLUMNS, HOST_COLUMNS, NAMES_SHOWN, PDF_HOST_ROWS, render_html, slug, write_report,
+)
 from tripod.store import EvidenceStore
 
 NOW = datetime.fromisoformat(fx.NOW.replace("Z", "+00:00"))
@@ -161,3 +163,16 @@ def test_the_summary_pdf_page_shows_the_most_urgent_hosts_and_counts_the_others(
     assert f"The 2 most urgent of {len(everyone)} hosts; all of them are in the HTML, JSON and CSV editions." in summary
     assert "most urgent of" not in " ".join(full)
     assert all(any(host in text for text in full) for host in everyone)
+
+
+def test_the_summary_pdf_names_the_first_hosts_of_a_long_list_and_counts_the_rest(report):
+    """A problem shared by many hosts lists NAMES_SHOWN of them in the summary PDF and counts the others;
+    the HTML names every one."""
+    changed = json.loads(json.dumps(report))
+    names = [f"pc{number:02d}" for number in range(NAMES_SHOWN + 3)]
+    changed["health"]["failing"][0]["hosts"] = names
+    summary = "".join(parsed(render_html(changed, hosts_shown=PDF_HOST_ROWS)).text)
+    full = "".join(parsed(render_html(changed)).text)
+    assert ", ".join(names[:NAMES_SHOWN]) + " and 3 more" in summary
+    assert names[NAMES_SHOWN] not in summary
+    assert ", ".join(names) in full and ", ".join(names) + " and" not in full
