@@ -3,10 +3,15 @@
 Two hosts, both this machine: `localhost` resolves its client and tier, reports facts,
 findings and actions; `other` fails a task. A no_log task and a no_log loop item carry a
 secret that must never reach the store. No containers needed.
+
+The recorded run goes to each backend the store has, named by TRIPOD_EVIDENCE_URL as an AWX job
+names it (ansible-runner with a private data dir, an ansible.cfg enabling nothing): an SQLite file
+and a PostgreSQL database (tests/postgres.py); the tests read it back with their own SQL.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -18,6 +23,10 @@ from typing import Any
 
 import ansible_runner
 import pytest
+
+from tests.postgres import BACKENDS, backend_url, postgres_server, query
+
+__all__ = ["postgres_server"]
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "hunter2-SECRET-do-not-store"
@@ -175,31 +184,33 @@ def run(tmp_path: Path, *, run_id: str, cmdline: str = "", extra_env: dict[str, 
                               cmdline=cmdline or None, rotate_artifacts=1, timeout=300)
 
 
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
+def rows(store: Path | str, sql: str) -> list[tuple[Any, ...]]:
+    """The test's own query: `store` is an SQLite file or a store URL."""
+    return query(store if isinstance(store, str) else f"sqlite://{store}", sql)
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
+@pytest.fixture(scope="module", params=BACKENDS)
+def recorded(request, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("evidence")
-    result = run(tmp_path, run_id="run-live")
-    return tmp_path, result
+    (tmp_path / "store").mkdir()
+    url = backend_url(request, tmp_path / "store")
+    result = run(tmp_path, run_id="run-live", extra_env={"TRIPOD_EVIDENCE_URL": url})
+    if not url.startswith("sqlite://"):
+        assert not (tmp_path / "data" / "evidence.sqlite").exists(), "nothing went to the SQLite default"
+    return tmp_path, result, url
 
 
 def test_the_run_is_recorded(recorded):
-    tmp_path, result = recorded
+    tmp_path, result, url = recorded
     assert result.status == "failed", "the second host failed"
-    db = tmp_path / "data" / "evidence.sqlite"
-    runs = rows(db, "SELECT run_id, playbook, inventory, clients, check_mode, status, ended_at IS NOT NULL FROM runs")
-    assert runs == [("run-live", "site.yml", f'["{tmp_path / "runner" / "inventory"}"]', '["acme"]', 0, "failed", 1)]
+    runs = rows(url, "SELECT run_id, playbook, inventory, clients, check_mode, status, ended_at IS NOT NULL FROM runs")
+    assert runs == [("run-live", "site.yml", f'["{tmp_path / "runner" / "inventory"}"]', '["acme"]', 0, "failed", True)]
 
 
 def test_each_host_has_its_final_status(recorded):
-    tmp_path, _ = recorded
-    db = tmp_path / "data" / "evidence.sqlite"
-    hosts = rows(db, "SELECT host, client, tier, status, ok, changed, failures, unreachable, skipped, message "
-                     "FROM run_hosts ORDER BY host")
+    _, _, url = recorded
+    hosts = rows(url, "SELECT host, client, tier, status, ok, changed, failures, unreachable, skipped, message "
+                      "FROM run_hosts ORDER BY host")
     assert hosts == [
         ("localhost", "acme", "tier_srp_server", "ok", 8, 0, 0, 0, 1,
          "invalid evidence not recorded: tripod_findings[1].severity: 'severe' is not one of info, low, medium, "
@@ -210,10 +221,9 @@ def test_each_host_has_its_final_status(recorded):
 
 
 def test_findings_and_actions_are_recorded_exactly(recorded):
-    tmp_path, _ = recorded
-    db = tmp_path / "data" / "evidence.sqlite"
-    findings = rows(db, "SELECT host, client, tier, run_id, area, check_id, status, evidence FROM findings "
-                        "ORDER BY host, check_id")
+    _, _, url = recorded
+    findings = rows(url, "SELECT host, client, tier, run_id, area, check_id, status, evidence FROM findings "
+                         "ORDER BY host, check_id")
     assert findings == [
         ("localhost", "acme", "tier_srp_server", "run-live", "health", "TRP-DISK-001", "pass", ""),
         # Nothing of a loop with a no_log item, not even its public items; plain loops are recorded.
@@ -226,9 +236,9 @@ def test_findings_and_actions_are_recorded_exactly(recorded):
         ("other", "acme", None, "run-live", "health", "TRP-DISK-001", "fail", ""),
         ("other", "acme", None, "run-live", "hardening", "TRP-SSH-001", "pass", "PermitRootLogin no"),
     ]
-    times = rows(db, "SELECT DISTINCT length(time), substr(time, -1) FROM findings")
+    times = rows(url, "SELECT DISTINCT length(time), substr(time, 20, 1) FROM findings")
     assert times == [(20, "Z")]
-    actions = rows(db, "SELECT host, client, run_id, area, kind, detail, bytes, changed FROM actions ORDER BY host")
+    actions = rows(url, "SELECT host, client, run_id, area, kind, detail, bytes, changed FROM actions ORDER BY host")
     assert actions == [
         ("localhost", "acme", "run-live", "housekeeping", "space_reclaimed", "/var/cache/apt/archives", 4096, 1),
         ("other", "acme", "run-live", "housekeeping", "space_reclaimed", "/var/cache/apt/archives", 4096, 1),
@@ -236,28 +246,33 @@ def test_findings_and_actions_are_recorded_exactly(recorded):
 
 
 def test_invalid_evidence_is_a_warning_naming_the_field(recorded):
-    _, result = recorded
+    _, result, _ = recorded
     stdout = result.stdout.read()
     assert ("tripod evidence: localhost: task 'A controller-side evaluator returns one good and one bad finding': "
             "tripod_findings[1].severity: 'severe' is not one of") in " ".join(stdout.split())
 
 
 def test_the_fact_snapshot_is_recorded(recorded):
-    tmp_path, _ = recorded
-    db = tmp_path / "data" / "evidence.sqlite"
-    assert rows(db, "SELECT host, client, collected_at, json_extract(facts, '$.os_family') FROM fact_snapshots") == [
-        ("localhost", "acme", "2026-11-27T23:05:00Z", "linux"),
-    ]
+    _, _, url = recorded
+    snapshots = [(host, client, collected_at, json.loads(facts)["os_family"])
+                 for host, client, collected_at, facts in rows(url, "SELECT host, client, collected_at, facts "
+                                                                    "FROM fact_snapshots")]
+    assert snapshots == [("localhost", "acme", "2026-11-27T23:05:00Z", "linux")]
 
 
 def test_no_log_results_never_reach_the_store(recorded):
-    tmp_path, _ = recorded
-    db = tmp_path / "data" / "evidence.sqlite"
-    assert rows(db, "SELECT COUNT(*) FROM findings WHERE check_id IN ('TRP-SEC-001', 'TRP-LOOP-001', 'TRP-LOOP-002')") == [(0,)]
-    with sqlite3.connect(db) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    for path in (tmp_path / "data").iterdir():
-        assert SECRET.encode() not in path.read_bytes(), path
+    tmp_path, _, url = recorded
+    assert rows(url, "SELECT COUNT(*) FROM findings WHERE check_id IN ('TRP-SEC-001', 'TRP-LOOP-001', 'TRP-LOOP-002')") == [(0,)]
+    every_row = " UNION ALL ".join(f"SELECT {columns} FROM {table}" for table, columns in (
+        ("runs", "inventory"), ("run_hosts", "message"), ("findings", "title || evidence || remediation"),
+        ("actions", "detail"), ("fact_snapshots", "facts")))
+    assert not [text for (text,) in rows(url, every_row) if text and SECRET in text]
+    if url.startswith("sqlite://"):  # and not in SQLite's other files (the WAL) either
+        with sqlite3.connect(url.removeprefix("sqlite://")) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for directory in (tmp_path / "store", tmp_path / "data"):  # nor in any file Tripod wrote
+        for path in (p for p in directory.rglob("*") if p.is_file()):
+            assert SECRET.encode() not in path.read_bytes(), path
 
 
 def test_check_mode_records_planned_actions(tmp_path):
