@@ -43,6 +43,8 @@ if str(REPO_ROOT) not in sys.path:
 from tests.fleet import fleet as fleet_lib  # noqa: E402
 from tests.fleet.harness import Fleet, executable, tool_env  # noqa: E402
 
+from mitogen_option import mitogen_env  # noqa: E402  (benchmarks/, the script's directory)
+
 COMMANDS = ("ping", "setup", "compliance_facts", "audit")
 
 
@@ -66,16 +68,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def mitogen_strategy_dir() -> Path:
-    """Mitogen's Ansible strategy plugins, from the installed `mitogen` package."""
-    try:
-        import ansible_mitogen
-    except ImportError as exc:
-        raise SystemExit(f"--mitogen: the mitogen package is not installed ({exc}); pip install mitogen") from exc
-    return Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
-
-
-def commands(inventory: Path, data_dir: Path, mitogen: Path | None) -> dict[str, tuple[list[str], dict[str, str]]]:
+def commands(inventory: Path, data_dir: Path, mitogen: dict[str, str] | None) -> dict[str, tuple[list[str], dict[str, str]]]:
     """Each measured command with its environment (the repository's ansible.cfg, no fact cache)."""
     # TRIPOD_COLLECTION_DIR: `tripod audit` runs this checkout's playbooks (the collection found through
     # ansible.cfg), so an older commit unpacked elsewhere measures its own playbooks and plugins alike.
@@ -89,8 +82,7 @@ def commands(inventory: Path, data_dir: Path, mitogen: Path | None) -> dict[str,
         "audit": ([sys.executable, "-m", "tripod.cli", "audit", "-i", str(inventory)], env),
     }
     if mitogen is not None:
-        found["audit_mitogen"] = (found["audit"][0], {**env, "ANSIBLE_STRATEGY_PLUGINS": str(mitogen),
-                                                       "ANSIBLE_STRATEGY": "mitogen_linear"})
+        found["audit_mitogen"] = (found["audit"][0], {**env, **mitogen})
     return found
 
 
@@ -105,7 +97,7 @@ def timed(command: Sequence[str], env: Mapping[str, str]) -> float:
 
 
 def measure(fleet: Fleet, names: list[str], size: int, args: argparse.Namespace, workdir: Path,
-            mitogen: Path | None) -> dict[str, list[float]]:
+            mitogen: dict[str, str] | None) -> dict[str, list[float]]:
     inventory = fleet_lib.write_inventory(
         workdir / f"inventory-{size}.yml", [fleet.node(name) for name in names[:size]],
         {name: ["tier_srp_server"] for name in names[:size]}, {"all": {"tripod_client": "bench"}}, "ssh")
@@ -140,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     fleet_lib.require_root()
     fleet_lib.export_containers_conf()
     fleet_lib.build_image(args.release)
-    mitogen = mitogen_strategy_dir() if args.mitogen else None
+    mitogen = mitogen_env() if args.mitogen else None
     names = [f"{args.name}-{index:02d}" for index in range(1, max(args.sizes) + 1)]
     results: dict[str, dict[str, float]] = {}
     raw: dict[str, dict[str, list[float]]] = {}
