@@ -23,6 +23,10 @@
 #   postgresql       the evidence store's PostgreSQL tests start their own unprivileged
 #                    cluster with its initdb/pg_ctl (tests/postgres.py); the packaged
 #                    cluster is not used
+# And the kernel's inotify limits (/etc/sysctl.d/60-tripod-fleet.conf, raised only): every
+# container's systemd takes several inotify instances, and with the default 128 per user the
+# 26th or so of a fleet never finishes booting ("Failed to create inotify object: Too many
+# open files"); the fleet benchmarks start 50.
 set -eu
 
 PACKAGES="podman runc iptables debootstrap openssh-client ca-certificates debian-archive-keyring chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core openssl postgresql"
@@ -30,6 +34,31 @@ PACKAGES="podman runc iptables debootstrap openssh-client ca-certificates debian
 TRIXIE_KEY=/usr/share/keyrings/debian-archive-trixie-automatic.gpg
 
 say() { printf 'setup-host: %s\n' "$*"; }
+
+SYSCTL_FILE=/etc/sysctl.d/60-tripod-fleet.conf
+INOTIFY_LIMITS="fs.inotify.max_user_instances=1024 fs.inotify.max_user_watches=524288"
+
+# Raise each inotify limit that is below Tripod's (never lower one), now and at boot.
+raise_inotify_limits() {
+    low=""
+    for setting in $INOTIFY_LIMITS; do
+        key=${setting%%=*}
+        wanted=${setting#*=}
+        if [ "$(sysctl -n "$key")" -lt "$wanted" ]; then
+            low="$low $setting"
+        fi
+    done
+    [ -n "$low" ] || return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        say "inotify limits too low for a container fleet:$low (run this script as root)" >&2
+        return 1
+    fi
+    for setting in $low; do
+        sysctl -q -w "$setting"
+        grep -qs "^${setting%%=*} *=" "$SYSCTL_FILE" || printf '%s = %s\n' "${setting%%=*}" "${setting#*=}" >> "$SYSCTL_FILE"
+    done
+    say "raised inotify limits:$low ($SYSCTL_FILE)"
+}
 
 if [ ! -r /etc/debian_version ] || ! command -v apt-get >/dev/null 2>&1; then
     say "this script supports Debian (12 or later) only; install the packages by hand: $PACKAGES" >&2
@@ -48,9 +77,12 @@ if [ ! -e "$TRIXIE_KEY" ] && ! printf '%s' "$missing" | grep -q debian-archive-k
     upgrade_keyring="debian-archive-keyring"
 fi
 
+limits_ok=0
+raise_inotify_limits || limits_ok=1
+
 if [ -z "$missing" ] && [ -z "$upgrade_keyring" ]; then
     say "all needed packages are installed ($PACKAGES)"
-    exit 0
+    exit "$limits_ok"
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -73,6 +73,7 @@ RECIPE_VERSION = 2
 
 BOOT_TIMEOUT = 120.0
 BOOT_BATCH = 10  # containers started together by up()
+INOTIFY_PER_CONTAINER = 5  # measured: the 26th container failed at the default limit of 128
 SSH_TIMEOUT = 60.0
 
 Connection = Literal["ssh", "podman"]
@@ -519,6 +520,15 @@ def _install_key(name: str, public_key: str) -> None:
     podman("exec", "--interactive", name, "sh", "-c", script, input_text=public_key)
 
 
+def require_inotify_instances(containers: int) -> None:
+    """Each container's systemd takes several inotify instances: with too few per user, the first
+    container over the limit never finishes booting (`Failed to create inotify object`)."""
+    limit = int(Path("/proc/sys/fs/inotify/max_user_instances").read_text(encoding="utf-8"))
+    if containers * INOTIFY_PER_CONTAINER > limit:
+        raise FleetError(f"{containers} containers need about {containers * INOTIFY_PER_CONTAINER} inotify instances, "
+                         f"fs.inotify.max_user_instances is {limit}: run scripts/setup-host.sh as root")
+
+
 def wait_for_systemd(name: str, timeout: float = BOOT_TIMEOUT) -> str:
     """Wait until systemd in the container is up; return its state (running or degraded)."""
     deadline = time.monotonic() + timeout
@@ -559,6 +569,7 @@ def up(names: Sequence[str], release: str = "12", podman_args: Sequence[str] = (
         raise FleetError("name at least one container to start")
     require_root()
     require_tools("podman", "ssh")
+    require_inotify_instances(len(names) + len(fleet_names()))
     build_image(release)
     key = ssh_key()
     public_key = key.with_suffix(".pub").read_text(encoding="utf-8")
