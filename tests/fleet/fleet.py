@@ -576,8 +576,8 @@ def up(names: Sequence[str], release: str = "12", podman_args: Sequence[str] = (
     started = time.monotonic()
     log(f"starting {', '.join(names)} from {image_name(release)}")
     nodes = []
-    # In batches: dozens of systemd instances booting at once on a loaded machine can each take
-    # longer than BOOT_TIMEOUT; a batch boots while the previous one is already idle.
+    # In batches, so that at most BOOT_BATCH systemd instances boot at once and each one's
+    # BOOT_TIMEOUT measures its own boot (the 26th-container failure was inotify, checked above).
     for first in range(0, len(names), BOOT_BATCH):
         batch = names[first:first + BOOT_BATCH]
         for name in batch:

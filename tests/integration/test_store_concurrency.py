@@ -35,7 +35,7 @@ import yaml
 from tests.fleet.harness import tool_env
 from tests.integration.helpers import REPO
 from tests.integration.servicedesk import Serve, environment, jsonl, post, write_inventory
-from tests.postgres import new_database, postgres_server, postgres_url
+from tests.postgres import new_database, postgres_server, postgres_url, query
 
 __all__ = ["postgres_server", "postgres_url"]
 
@@ -81,14 +81,6 @@ def finished(process: subprocess.Popen[str]) -> str:
     return out
 
 
-def rows(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """This test's own query, on its own connection (psycopg: imported here, where PostgreSQL runs)."""
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        return [tuple(row) for row in conn.execute(sql, params).fetchall()]
-
-
 @pytest.fixture(scope="module")
 def audited(postgres_server, tmp_path_factory) -> tuple[str, dict[str, str], Counter[str]]:
     """The three controllers' audits into one new database: its URL, each controller's run id
@@ -106,7 +98,7 @@ def audited(postgres_server, tmp_path_factory) -> tuple[str, dict[str, str], Cou
     runs = {}
     for controller in CONTROLLERS:
         given = [str(root / f"inventory-{controller.name}")]
-        (run_id,) = [run for run, paths in rows(url, "SELECT run_id, inventory FROM runs")
+        (run_id,) = [run for run, paths in query(url, "SELECT run_id, inventory FROM runs")
                      if json.loads(paths) == given]
         runs[controller.name] = run_id
     return url, runs, checks
@@ -114,31 +106,31 @@ def audited(postgres_server, tmp_path_factory) -> tuple[str, dict[str, str], Cou
 
 def test_three_controllers_auditing_at_once_keep_their_own_hosts(audited):
     url, runs, _checks = audited
-    assert sorted(rows(url, "SELECT run_id, status, check_mode FROM runs")) == sorted(
+    assert sorted(query(url, "SELECT run_id, status, check_mode FROM runs")) == sorted(
         (run_id, "ok", 1) for run_id in runs.values()), "exactly three runs, all finished"
     for controller in CONTROLLERS:
         run_id = runs[controller.name]
         expected = sorted((host, controller.client) for host in controller.hosts)
-        assert sorted(rows(url, "SELECT host, client FROM run_hosts WHERE run_id = %s", (run_id,))) == expected
+        assert sorted(query(url, "SELECT host, client FROM run_hosts WHERE run_id = %s", (run_id,))) == expected
         for table in ("findings", "fact_snapshots"):
-            stored = rows(url, f"SELECT DISTINCT host, client FROM {table} WHERE run_id = %s", (run_id,))
+            stored = query(url, f"SELECT DISTINCT host, client FROM {table} WHERE run_id = %s", (run_id,))
             assert sorted(stored) == expected, f"{table} of run {controller.name}: its own hosts, no other's"
-    assert rows(url, "SELECT host, COUNT(*) FROM fact_snapshots GROUP BY host HAVING COUNT(*) <> 1") == []
+    assert query(url, "SELECT host, COUNT(*) FROM fact_snapshots GROUP BY host HAVING COUNT(*) <> 1") == []
 
 
 def test_every_host_has_all_its_findings_and_one_latest_result_per_check(audited):
     url, runs, checks = audited
     by_host: dict[str, Counter[str]] = {}
-    for host, check_id in rows(url, "SELECT host, check_id FROM findings"):
+    for host, check_id in query(url, "SELECT host, check_id FROM findings"):
         by_host.setdefault(host, Counter())[check_id] += 1
     everyone = sorted(host for controller in CONTROLLERS for host in controller.hosts)
     assert sorted(by_host) == everyone
     assert {"TRP-PATCH-001", "TRP-DISK-001", "TRP-EOL-001"} <= set(checks), "the reference audited the host"
     for host in everyone:
         assert by_host[host] == checks, f"{host}: the checks of a lone controller's audit, each as often"
-    latest = rows(url, "SELECT l.client, l.month, l.host, l.check_id, f.client, substr(f.time, 1, 7), f.host,"
+    latest = query(url, "SELECT l.client, l.month, l.host, l.check_id, f.client, substr(f.time, 1, 7), f.host,"
                        " f.check_id, f.run_id FROM latest_results l LEFT JOIN findings f ON f.id = l.finding_id")
-    assert sorted(row[:4] for row in latest) == sorted(rows(
+    assert sorted(row[:4] for row in latest) == sorted(query(
         url, "SELECT DISTINCT client, substr(time, 1, 7), host, check_id FROM findings")), \
         "one latest result per client, month, host and check: none doubled, none missing"
     owner = {host: controller for controller in CONTROLLERS for host in controller.hosts}
@@ -185,9 +177,9 @@ def test_two_triage_servers_given_the_same_alert_open_one_ticket(postgres_url, t
         bases = [server.base for server in servers]
         fired = {host: at_once(bases, alert(host, "firing")) for host in HOSTS}
         resolved = {host: at_once(bases, alert(host, "resolved")) for host in HOSTS}
-        tickets = rows(postgres_url, "SELECT ticket_id, host, check_id, status, occurrences FROM tickets")
+        tickets = query(postgres_url, "SELECT ticket_id, host, check_id, status, occurrences FROM tickets")
         for _attempt in range(600):  # the delivery threads send the queued events (waited for, not timed)
-            if not rows(postgres_url, "SELECT 1 FROM ticket_events WHERE status <> 'sent'"):
+            if not query(postgres_url, "SELECT 1 FROM ticket_events WHERE status <> 'sent'"):
                 break
             time.sleep(0.1)
     finally:
@@ -201,7 +193,7 @@ def test_two_triage_servers_given_the_same_alert_open_one_ticket(postgres_url, t
     assert sorted((host, check, status, occurrences) for _id, host, check, status, occurrences in tickets) == [
         (host, "alert:NodeDown", "resolved", 1) for host in HOSTS], "one ticket per alert"
     ids = {host: ticket_id for ticket_id, host, *_rest in tickets}
-    events = rows(postgres_url, "SELECT ticket_id, seq, event, status FROM ticket_events")
+    events = query(postgres_url, "SELECT ticket_id, seq, event, status FROM ticket_events")
     assert sorted(events) == sorted((ids[host], seq, event, "sent") for host in HOSTS
                                     for seq, event in ((1, "opened"), (2, "resolved")))
     sent = [(line["ticket_id"], line["event"]) for line in jsonl(sink)]
