@@ -106,9 +106,8 @@ def triage(store: Any, routes: Mapping[str, Any], secrets: Any, *, check: bool =
     """Triage the routed hosts' new findings, then deliver the events (`tripod triage`'s steps).
     With `check`, the same rules run and everything is rolled back: nothing is written or sent,
     and `would_send` lists the events the sinks would get."""
-    from tripod.models import utc_now
     from tripod.triage.delivery import deliver, follow_policy
-    from tripod.triage.intake import triage_findings
+    from tripod.triage.intake import TicketChanges, triage_findings
 
     clients = {r.client for r in routes.values()} | {""}  # '': alerts for the operator's unassigned sink
     hosts = set(routes)
@@ -121,12 +120,12 @@ def triage(store: Any, routes: Mapping[str, Any], secrets: Any, *, check: bool =
                 "would_send": dry.would_send, "sent": {}, "errors": [], "tickets": [],
                 "waiting": before, "requeued": 0,
                 "changed": bool(dry.would_send or before["queued"] or (retry_failed and before["failed"]))}
-    started = utc_now()
+    changes = TicketChanges(tickets, hosts)
     requeued = tickets.retry_failed() if retry_failed else 0
     outcomes = triage_findings(tickets, routes.values())
     follow_policy(tickets, routes)
     delivery = deliver(tickets, secrets, clients=clients)
-    touched = [t for t in tickets.find() if t.updated_at >= started and t.host in hosts]
+    touched = changes.since(tickets)
     waiting = _queued(tickets.event_counts(clients))
     return {"outcomes": {key: outcomes.get(key, 0) for key in OUTCOME_KEYS}, "would_send": [],
             "sent": dict(delivery.sent), "errors": list(delivery.errors),

@@ -23,7 +23,7 @@ from tripod.store import EvidenceStore, HostResult
 from tripod.triage.alertmanager import PayloadError, parse_payload
 from tripod.triage.delivery import claimer_id, deliver
 from tripod.triage.engine import apply
-from tripod.triage.intake import triage_alerts, triage_findings
+from tripod.triage.intake import TicketChanges, triage_alerts, triage_findings
 from tripod.triage.model import Observation
 from tripod.triage.routes import RouteTable
 from tripod.triage.routing import Route, RoutingError, SinkTarget, route
@@ -160,9 +160,14 @@ def test_a_backlog_collapses_to_the_latest_result_of_each_check(store, tmp_path)
 def test_the_cursor_means_a_finding_is_triaged_once(store, tmp_path):
     srv1 = host_route(tmp=tmp_path)
     record(store, "srv1", [finding("TRP-SVC-002", "fail")])
+    changes = TicketChanges(store.tickets, ["srv1"])
     first = triage_findings(store.tickets, [srv1])
+    assert [t.check_id for t in changes.since(store.tickets)] == ["TRP-SVC-002"]
+    # The next triage may start in the same second as the ticket's update: it changed nothing.
+    changes = TicketChanges(store.tickets, ["srv1"])
     again = triage_findings(store.tickets, [srv1])
     assert first["opened"] == 1 and again["findings"] == 0
+    assert changes.since(store.tickets) == []
     assert store.tickets.find()[0].occurrences == 1
 
 

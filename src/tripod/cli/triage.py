@@ -125,17 +125,16 @@ def ticket_table(tickets: list[Any], title: str) -> Table:
 @io_errors_are_bad_input
 def cmd_triage(args: argparse.Namespace) -> int:
     from tripod.cli.output import EXIT_BAD_INPUT, EXIT_HOSTS_FAILED, EXIT_OK, console, errors
-    from tripod.models import utc_now
     from tripod.store import EvidenceStore
     from tripod.triage.delivery import deliver, follow_policy
-    from tripod.triage.intake import triage_findings
+    from tripod.triage.intake import TicketChanges, triage_findings
 
     table = _routes(args)
     secrets = _secrets(args)
-    started = utc_now()
     with EvidenceStore() as store:
         where = store.display
         tickets = store.tickets
+        changes = TicketChanges(tickets, table.routes)
         if args.retry_failed:
             console.print(f"queued again: {tickets.retry_failed()} rejected event(s)")
         outcomes = triage_findings(tickets, table.routes.values())
@@ -147,8 +146,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
             errors.print(f"[yellow]delivery:[/] {escape(error)}", soft_wrap=True)
         counts = tickets.event_counts(table.clients)
         console.print(f"delivery: {_delivery_line(report, counts)}", soft_wrap=True)
-        hosts = set(table.routes)
-        touched = [t for t in tickets.find() if t.updated_at >= started and t.host in hosts]
+        touched = changes.since(tickets)
         if touched:
             console.print(ticket_table(touched, "Tickets changed by this triage"))
         queued = any(status in ("pending", "sending", "failed") and n for (_sink, status), n in counts.items())

@@ -10,15 +10,28 @@ before the request is answered: an alert that was acknowledged is never lost.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from tripod.models import utc_now
-from tripod.store.tickets import TicketStore
+from tripod.store.tickets import Ticket, TicketStore
 from tripod.triage.alertmanager import Alert, observation
 from tripod.triage.engine import apply
 from tripod.triage.model import from_finding
 from tripod.triage.routes import RouteTable, Unroutable
 from tripod.triage.routing import Route
+
+
+class TicketChanges:
+    """The tickets of `hosts` as they are now, to tell afterwards which ones a triage opened or changed.
+    Records are compared whole: timestamps are to the second, and two triages can run within one."""
+
+    def __init__(self, tickets: TicketStore, hosts: Collection[str]) -> None:
+        self._hosts = set(hosts)
+        self._before = {t.ticket_id: t for t in tickets.find() if t.host in self._hosts}
+
+    def since(self, tickets: TicketStore) -> list[Ticket]:
+        """The tickets of the hosts that are new or differ from what they were."""
+        return [t for t in tickets.find() if t.host in self._hosts and self._before.get(t.ticket_id) != t]
 
 
 def triage_host(tickets: TicketStore, route: Route) -> Counter[str]:
