@@ -22,6 +22,7 @@ description:
   - C(hardening_enforced_items) (same file) lists C({id, key, value}) of the enforced controls' parameters of
     one kind (e.g. C(sysctl); a list such as C(modules) gives one item per entry), for one looped task that
     still names each control.
+  - C(hardening_sysctl_merge) (same file) puts such C(sysctl) items into a sysctl file's text, key by key.
 options:
   _input:
     description: The hardening plan.
@@ -50,6 +51,14 @@ def hardening_enforced_items(plan: dict[str, Any], kind: str) -> list[dict[str, 
     return _sshd().enforced_items(plan, kind)
 
 
+def hardening_sysctl_merge(text: str, items: list[dict[str, str]]) -> str:
+    if importlib.util.find_spec("tripod") is None:
+        raise AnsibleFilterError(MISSING_TRIPOD)
+    from tripod.hardening import sysctl
+
+    return sysctl.merge(text or "", items or [])
+
+
 def hardening_sshd_merge(text: str, wanted: dict[str, str], before_match: bool = False, header: str = "") -> str:
     return _sshd().merge(text or "", wanted, bool(before_match), header)
 
@@ -61,4 +70,5 @@ def hardening_sshd_visible(plan: dict[str, Any], effective: dict[str, Any]) -> d
 class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {"hardening_sshd_settings": hardening_sshd_settings, "hardening_sshd_merge": hardening_sshd_merge,
-                "hardening_enforced_items": hardening_enforced_items, "hardening_sshd_visible": hardening_sshd_visible}
+                "hardening_enforced_items": hardening_enforced_items, "hardening_sshd_visible": hardening_sshd_visible,
+                "hardening_sysctl_merge": hardening_sysctl_merge}

@@ -33,16 +33,22 @@ RAW = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
 
 def patch_tasks(path: Path) -> dict[str, dict]:
     """Top-level tasks (or blocks) named `ID | PATCH | title`, by id. A task named
-    `TRP-SSH-001..024 | PATCH | ...` covers every control of that range (one looped or merged write)."""
+    `TRP-SSH-001..024 | PATCH | ...` covers every control of that range (one looped or merged write),
+    and `TRP-SYSCTL-001..021, TRP-CORE-002 | PATCH | ...` those of the range and the other id."""
     found: dict[str, dict] = {}
     for task in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
         name = task.get("name", "")
         match = re.match(r"^(TRP-[A-Z0-9]+-\d{3}) \| PATCH \| (.+)$", name)
-        combined = re.match(r"^(TRP-[A-Z0-9]+-)(\d{3})\.\.(\d{3}) \| PATCH \| (.+)$", name)
+        combined = re.match(r"^(TRP-[A-Z0-9]+-\d{3}(?:\.\.\d{3})?(?:, TRP-[A-Z0-9]+-\d{3}(?:\.\.\d{3})?)*) \| PATCH \| ",
+                            name) if not match else None
         ids = [match.group(1)] if match else []
-        if combined:
-            prefix, first, last = combined.group(1), int(combined.group(2)), int(combined.group(3))
-            ids = [f"{prefix}{number:03d}" for number in range(first, last + 1)]
+        for part in combined.group(1).split(", ") if combined else []:
+            ranged = re.match(r"^(TRP-[A-Z0-9]+-)(\d{3})\.\.(\d{3})$", part)
+            if ranged:
+                prefix, first, last = ranged.group(1), int(ranged.group(2)), int(ranged.group(3))
+                ids += [f"{prefix}{number:03d}" for number in range(first, last + 1)]
+            else:
+                ids.append(part)
         for control_id in ids:
             assert control_id not in found, f"{path.name}: two PATCH tasks for {control_id}"
             found[control_id] = {**task, "_combined": bool(combined)}
@@ -98,11 +104,14 @@ def test_every_linux_control_has_exactly_one_patch_task_named_and_tagged_after_i
             assert task is None, f"{control.id} is manual but has a remediation task"
             continue
         assert task is not None, f"{control.id} has no remediation task"
-        assert task["_file"] == f"{control.group}.yml", f"{control.id} is in {task['_file']}"
         if task["_combined"]:  # one write for the group: the plan's items name the control
-            assert f"hardening_{control.group}" in task["tags"]
+            # Every kernel parameter goes to the one sysctl file, whatever its control's group.
+            group = "sysctl" if "sysctl" in control.remediation else control.group
+            assert task["_file"] == f"{group}.yml", f"{control.id} is in {task['_file']}"
+            assert f"hardening_{group}" in task["tags"]
             assert set(control.remediation) & {"sshd", "sshd_allow_groups", "sysctl", "modules"}, control.id
             continue
+        assert task["_file"] == f"{control.group}.yml", f"{control.id} is in {task['_file']}"
         assert task["name"] == f"{control.id} | PATCH | {control.title}"
         assert control.id in task["tags"], f"{control.id}: not tagged with its id"
         when = task["when"] if isinstance(task["when"], list) else [task["when"]]
@@ -124,7 +133,10 @@ def test_each_linux_group_file_is_included_by_the_enforce_tasks():
     enforce = (LINUX_TASKS / "enforce.yml").read_text() + (LINUX_TASKS / "access.yml").read_text()
     for group in {c.group for c in LINUX}:
         assert f"include_tasks: {group}.yml" in enforce, group
-        assert f"'{group}' in hardening_plan.groups" in enforce, group
+        if group == "sysctl":  # included for every enforced kernel parameter, whatever its group
+            assert "when: hardening_plan | tripod.maintenance.hardening_enforced_items('sysctl')" in enforce
+        else:
+            assert f"'{group}' in hardening_plan.groups" in enforce, group
 
 
 def _files_of(control) -> list[str]:
