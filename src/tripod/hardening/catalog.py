@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Iterator, Mapping
 
-import yaml
 
 from tripod.models import CHECK_ID_PATTERN, SEVERITIES
+from tripod.shipped import load_yaml
 
 CATALOG_FILE = "catalog.yml"
 OS_FAMILIES = ("linux", "windows")
@@ -208,5 +207,4 @@ def parse_catalog(data: Any) -> Catalog:
 @lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
     """The catalog shipped with Tripod (validated once per process)."""
-    text = resources.files("tripod.hardening").joinpath(CATALOG_FILE).read_text(encoding="utf-8")
-    return parse_catalog(yaml.safe_load(text))
+    return parse_catalog(load_yaml("tripod.hardening", CATALOG_FILE))

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
+from tripod.shipped import load_yaml
 
 
 @dataclass(frozen=True)
@@ -20,8 +19,7 @@ class Support:
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, list[Support]]:
-    raw: dict[str, list[dict[str, Any]]] = yaml.safe_load(
-        resources.files("tripod.network").joinpath("firmware.yml").read_text(encoding="utf-8"))
+    raw: dict[str, list[dict[str, Any]]] = load_yaml("tripod.network", "firmware.yml")
     return {platform: [Support(str(e["release"]), date.fromisoformat(str(e["end_of_support"])), str(e["source"]))
                        for e in entries] for platform, entries in raw.items()}
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Callable, Mapping
 
-import yaml
 
 from tripod.policy.schema import SCHEMA, check
+from tripod.shipped import load_yaml
 
 TIER_GROUPS = ("tier_scheduled_support", "tier_srp_server", "tier_srp_workstation", "tier_network")
 
@@ -63,8 +62,7 @@ class Resolution:
 @lru_cache(maxsize=1)
 def tier_defaults() -> dict[str, Any]:
     """The shipped tier policies (src/tripod/policy/tiers.yml)."""
-    text = resources.files("tripod.policy").joinpath("tiers.yml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_yaml("tripod.policy", "tiers.yml")
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
