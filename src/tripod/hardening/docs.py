@@ -56,10 +56,11 @@ tripod run harden -i clients/acme -e hardening_mode=audit --tags TRP-SSH-001   #
   tagged with its id and `hardening_<group>`, and runs only when that control is failing and
   enforced. The SSH settings and the kernel parameters are written in one task each, as dev-sec
   does: `TRP-SSH-001..024 | PATCH | ...` merges the settings of every enforced SSH control into
-  Tripod's sshd file in one write checked by `sshd -t`, and `TRP-SYSCTL-001..021, TRP-CORE-002 | PATCH | ...`
-  merges the enforced controls' kernel parameters into Tripod's one sysctl file in one write and
-  sets them with one `sysctl -w` (three round trips, however many parameters). `--tags TRP-SSH-001` runs one control; `--skip-tags TRP-SSH-006` skips one. The plan
-  of a tag-limited run holds only the controls its tags select (the others fail with `not
+  Tripod's sshd file in one write checked by `sshd -t`, and
+  `TRP-SYSCTL-001..021, TRP-CORE-002 | PATCH | ...` merges the enforced controls' kernel parameters
+  into Tripod's one sysctl file in one write and sets them with one `sysctl -w` (three round trips,
+  however many parameters). `--tags TRP-SSH-001` runs one control; `--skip-tags TRP-SSH-006` skips
+  one. The plan of a tag-limited run holds only the controls its tags select (the others fail with `not
   enforced: its task is not selected by this run's --tags/--skip-tags`), so the evidence records
   only what ran.
 - **Switching controls off.** `hardening.disabled_controls` in the policy (client, group or host
