@@ -17,7 +17,20 @@ ARGUMENT_SPEC = {
     "policy": {"type": "dict"},
     "overrides": {"type": "dict", "default": {}},
     "overrides_name": {"type": "str", "default": "overrides"},
+    "hardening": {"type": "dict", "options": {
+        "level": {"type": "str", "choices": ["server", "workstation"]},
+        "disabled": {"type": "list", "elements": "str", "default": []},
+        "waivers_file": {"type": "str"},
+        "enforce_expired_waivers": {"type": "bool", "default": True},
+    }},
 }
+
+
+def _audits_hardening(facts: dict, policy: dict) -> bool:
+    """The hardening catalog is audited here for a Linux host whose policy enables it (Windows needs
+    the hardening role's extra read)."""
+    enabled = ((policy.get("areas") or {}).get("hardening") or {}).get("enabled")
+    return bool(enabled) and (facts.get("os_family") or "linux") == "linux"
 
 
 class ActionModule(ControllerAction):
@@ -45,6 +58,16 @@ class ActionModule(ControllerAction):
 
             facts = with_first_seen(facts, task_vars.get("inventory_hostname", ""), task_vars.get("tripod_client"))
         findings = evaluate(facts, policy, args["areas"])
+        if args["hardening"] is not None and _audits_hardening(facts, policy):
+            from tripod.errors import InputError
+
+            try:
+                audit = self.audit_hardening(task_vars, facts, policy, "audit", **args["hardening"])
+            except InputError as exc:
+                result.update(failed=True, tripod_findings=findings,
+                              msg=f"invalid hardening input, the catalog was not evaluated: {exc}")
+                return result
+            findings = findings + audit.assessment.findings()
         counts = {}
         for finding in findings:
             counts[finding["status"]] = counts.get(finding["status"], 0) + 1

@@ -35,7 +35,6 @@ class ActionModule(ControllerAction):
         result: dict[str, Any] = super().run(tmp, task_vars)
         from tripod.errors import InputError
         from tripod.hardening import actions, load_catalog
-        from tripod.hardening.host import audit_host
         from tripod.hardening.scope import override_action
 
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
@@ -47,21 +46,14 @@ class ActionModule(ControllerAction):
         policy = self.host_value(args, task_vars, "policy", "tripod_policy", NO_POLICY)
         windows = args["windows_facts"] if args["windows_facts"] is not None else task_vars.get("tripod_hardening_windows")
         try:
-            audit = audit_host(
-                host=str(task_vars.get("inventory_hostname", "?")),
-                groups=list(task_vars.get("group_names", [])),
-                facts=facts,
-                policy=policy,
-                mode=args["mode"],
+            audit = self.audit_hardening(
+                task_vars, facts, policy, args["mode"],
                 management=args["management"],
                 level=args["level"],
                 disabled=args["disabled"],
-                inventory_dir=task_vars.get("inventory_dir"),
                 waivers_file=args["waivers_file"],
                 windows_facts=windows,
                 enforce_expired_waivers=args["enforce_expired_waivers"],
-                run_tags=list(task_vars.get("ansible_run_tags") or ["all"]),
-                skip_tags=list(task_vars.get("ansible_skip_tags") or []),
             )
         except InputError as exc:
             result.update(failed=True, msg=f"invalid hardening input, nothing was changed: {exc}")

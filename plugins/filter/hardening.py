@@ -35,12 +35,15 @@ options:
 """
 
 
-def _sshd() -> Any:
+def _tripod(module: str) -> Any:
+    """`tripod.hardening.<module>`, or the collection's one error when the Python package is missing."""
     if importlib.util.find_spec("tripod") is None:
         raise AnsibleFilterError(MISSING_TRIPOD)
-    from tripod.hardening import sshd
+    return importlib.import_module(f"tripod.hardening.{module}")
 
-    return sshd
+
+def _sshd() -> Any:
+    return _tripod("sshd")
 
 
 def hardening_sshd_settings(plan: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, str]:
@@ -48,15 +51,11 @@ def hardening_sshd_settings(plan: dict[str, Any], extra: dict[str, Any] | None =
 
 
 def hardening_enforced_items(plan: dict[str, Any], kind: str) -> list[dict[str, str]]:
-    return _sshd().enforced_items(plan, kind)
+    return _tripod("enforced").enforced_items(plan, kind)
 
 
 def hardening_sysctl_merge(text: str, items: list[dict[str, str]]) -> str:
-    if importlib.util.find_spec("tripod") is None:
-        raise AnsibleFilterError(MISSING_TRIPOD)
-    from tripod.hardening import sysctl
-
-    return sysctl.merge(text or "", items or [])
+    return _tripod("sysctl").merge(text or "", items or [])
 
 
 def hardening_sshd_merge(text: str, wanted: dict[str, str], before_match: bool = False, header: str = "") -> str:

@@ -24,6 +24,8 @@ import shutil
 import stat
 import time
 
+from ansible_collections.tripod.maintenance.plugins.module_utils.tripod_host import UNIT_DIRS
+
 # Kernel parameters read from /proc/sys. `net.*` ones belong to the network namespace (a
 # container has its own); the others belong to the kernel the host runs.
 SYSCTL_KEYS = (
@@ -576,12 +578,20 @@ class HardeningProbe(object):
             return {"manager": "rpm", "installed": installed}
         return {"manager": None, "installed": installed}
 
+    def _unit_file(self, name):
+        return any(os.path.lexists(self.read.path(os.path.join(directory, name))) for directory in UNIT_DIRS)
+
     def units(self):
         if not self.systemd or self.run is None:
             return {}
+        # Only units with a unit file are asked for (mount units may exist without one): for a unit
+        # it does not know, systemd searches every unit directory, and most of the catalog's units
+        # are absent from a given host (~0.06 s for this list, more than the rest of the probe).
+        asked = [u for u in UNITS if u.endswith(".mount") or self._unit_file(u)]
+        states = dict((name, {"found": False, "active": False, "enabled": False, "unit_file_state": None})
+                      for name in UNITS if name not in asked)
         _rc, out, _err = self.run(["systemctl", "show", "--no-pager", "--property=" + _SYSTEMCTL_PROPS, "--"]
-                                  + list(UNITS))
-        states = {}
+                                  + asked)
         for block in out.strip().split("\n\n"):
             props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
             name = props.get("Id")
@@ -596,7 +606,7 @@ class HardeningProbe(object):
                             if found and file_state else None if found else False),
                 "unit_file_state": file_state or None,
             }
-        return states
+        return dict((name, states[name]) for name in UNITS if name in states)
 
     def modprobe(self):
         result = dict((m, {"disabled": False, "blacklisted": False}) for m in MODULES)

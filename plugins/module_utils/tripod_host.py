@@ -135,7 +135,10 @@ def mtime(path):
         return None
 
 
-UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+# Where systemd finds unit files: the admin's, runtime, transient and generated (e.g. from an init
+# script or fstab) ones, then the packages'.
+UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/run/systemd/transient", "/run/systemd/generator.early",
+             "/run/systemd/generator", "/run/systemd/generator.late", "/usr/local/lib/systemd/system",
              "/usr/lib/systemd/system", "/lib/systemd/system")
 
 

@@ -38,6 +38,31 @@ options:
     description: What to call the overrides in error messages, for example the role variable they came from.
     type: str
     default: overrides
+  hardening:
+    description:
+      - "Also audit the host against the hardening catalog, as C(tripod.maintenance.hardening_audit) does in
+        audit mode, in the same task: one task slot per host instead of two (C(playbooks/audit.yml))."
+      - Done for a Linux host whose policy enables the hardening area (C(areas.hardening.enabled)); a Windows
+        host needs the hardening role's extra read and is left to it.
+      - A bad waiver file fails the task with its name and key; the other areas' findings are still returned.
+    type: dict
+    suboptions:
+      level:
+        description: V(server) or V(workstation); defaults to the policy's C(hardening.level).
+        type: str
+        choices: [server, workstation]
+      disabled:
+        description: Control ids switched off for this run, on top of the policy's C(hardening.disabled_controls).
+        type: list
+        elements: str
+        default: []
+      waivers_file:
+        description: The waivers file; defaults to the policy's C(hardening.waivers_file).
+        type: str
+      enforce_expired_waivers:
+        description: As C(tripod.maintenance.hardening_audit)'s option of the same name.
+        type: bool
+        default: true
 extends_documentation_fragment:
   - tripod.maintenance.attributes
   - tripod.maintenance.attributes.controller
@@ -47,6 +72,12 @@ EXAMPLES = r"""
 - name: Evaluate patch-state and health checks
   tripod.maintenance.evaluate:
     areas: [patching, health]
+
+- name: The same, and the hardening catalog in audit mode, in one task
+  tripod.maintenance.evaluate:
+    areas: [patching, health]
+    hardening:
+      waivers_file: "{{ hardening_waivers_file | default(omit, true) }}"
 """
 
 RETURN = r"""

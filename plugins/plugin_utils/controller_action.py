@@ -37,6 +37,24 @@ class ControllerAction(ActionBase):
             raise AnsibleActionFail(missing)
         return value
 
+    @staticmethod
+    def audit_hardening(task_vars: dict[str, Any], facts: Any, policy: Any, mode: str, **options: Any) -> Any:
+        """`tripod.hardening.host.audit_host` for this host: its name, groups, inventory and the run's tags
+        from `task_vars`, the role's options (level, disabled, waivers_file, ...) as given."""
+        from tripod.hardening.host import audit_host
+
+        return audit_host(
+            host=str(task_vars.get("inventory_hostname", "?")),
+            groups=list(task_vars.get("group_names", [])),
+            facts=facts,
+            policy=policy,
+            mode=mode,
+            inventory_dir=task_vars.get("inventory_dir"),
+            run_tags=list(task_vars.get("ansible_run_tags") or ["all"]),
+            skip_tags=list(task_vars.get("ansible_skip_tags") or []),
+            **options,
+        )
+
 
 NO_POLICY = "no effective policy: run the tripod.maintenance.preflight role first or pass policy"
 NO_FACTS = "no compliance facts: run the tripod.maintenance.facts role first or pass facts"

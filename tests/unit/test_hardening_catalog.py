@@ -134,7 +134,8 @@ def test_each_linux_group_file_is_included_by_the_enforce_tasks():
     for group in {c.group for c in LINUX}:
         assert f"include_tasks: {group}.yml" in enforce, group
         if group == "sysctl":  # included for every enforced kernel parameter, whatever its group
-            assert "when: hardening_plan | tripod.maintenance.hardening_enforced_items('sysctl')" in enforce
+            assert "hardening_sysctl_items: \"{{ hardening_plan | tripod.maintenance.hardening_enforced_items('sysctl') }}\"" in enforce
+            assert "when: hardening_sysctl_items | length > 0" in enforce
         else:
             assert f"'{group}' in hardening_plan.groups" in enforce, group
 

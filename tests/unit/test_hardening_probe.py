@@ -184,3 +184,29 @@ def test_compliance_facts_runs_the_probe_and_keeps_the_empty_shape():
     assert facts["probes_run"] == ["hardening"]
     assert set(facts["hardening"]) == set(hp.empty_section())
     assert cf.empty_facts()["hardening"] == hp.empty_section()
+
+
+def test_only_units_with_a_unit_file_are_asked_of_systemd(tmp_path):
+    # systemd searches every unit directory for a unit it does not know: most of the catalog's units
+    # are absent from a host, so they are reported as not found without asking.
+    (tmp_path / "lib/systemd/system").mkdir(parents=True)
+    (tmp_path / "lib/systemd/system/ssh.service").write_text("[Unit]\n")
+    (tmp_path / "etc/systemd/system").mkdir(parents=True)
+    os.symlink("/lib/systemd/system/ssh.service", tmp_path / "etc/systemd/system/sshd.service")  # an alias
+    (tmp_path / "run/systemd/generator.late").mkdir(parents=True)
+    (tmp_path / "run/systemd/generator.late/rsync.service").write_text("[Unit]\n")  # from an init script
+    asked = []
+
+    def run(args):
+        asked.append(args)
+        shown = {"ssh.service": "active\nUnitFileState=enabled", "sshd.service": "active\nUnitFileState=alias",
+                 "rsync.service": "inactive\nUnitFileState=generated", "tmp.mount": "active\nUnitFileState="}
+        return 0, "\n\n".join(f"Id={u}\nLoadState=loaded\nActiveState={shown[u]}" for u in args[5:]), ""
+
+    units = hp.HardeningProbe(root=str(tmp_path), run=run, systemd=True).units()
+    assert asked == [["systemctl", "show", "--no-pager", "--property=Id,LoadState,ActiveState,UnitFileState", "--",
+                      "rsync.service", "tmp.mount", "ssh.service", "sshd.service"]]
+    assert list(units) == list(hp.UNITS)
+    assert units["ssh.service"] == {"found": True, "active": True, "enabled": True, "unit_file_state": "enabled"}
+    assert units["tmp.mount"] == {"found": True, "active": True, "enabled": None, "unit_file_state": None}
+    assert units["cups.service"] == {"found": False, "active": False, "enabled": False, "unit_file_state": None}

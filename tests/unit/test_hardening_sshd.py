@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tripod.hardening.sshd import enforced_items, merge, settings, visible
+from tripod.hardening.sshd import merge, settings, visible
 
 DEBIAN_SSHD_CONFIG = """Include /etc/ssh/sshd_config.d/*.conf
 
@@ -51,21 +51,6 @@ def test_merge_into_an_empty_drop_in_and_duplicates_go():
     assert merge("", {"MaxAuthTries": "4"}) == "MaxAuthTries 4\n"
     text = "maxauthtries 6\nMaxAuthTries 5\nLogLevel INFO\n"
     assert merge(text, {"MaxAuthTries": "4"}) == "MaxAuthTries 4\nLogLevel INFO\n"
-
-
-def test_enforced_items_name_their_control_for_one_looped_task():
-    plan = {"enforce": ["TRP-SYSCTL-013", "TRP-SSH-001"],
-            "params": {"TRP-SYSCTL-013": {"sysctl": {"net.ipv4.conf.all.accept_redirects": 0,
-                                                     "net.ipv4.conf.default.accept_redirects": 0}},
-                       "TRP-SYSCTL-001": {"sysctl": {"kernel.randomize_va_space": 2}},  # not enforced
-                       "TRP-SSH-001": {"sshd": {"PermitRootLogin": "no"}}}}
-    assert enforced_items(plan, "sysctl") == [
-        {"id": "TRP-SYSCTL-013", "key": "net.ipv4.conf.all.accept_redirects", "value": "0"},
-        {"id": "TRP-SYSCTL-013", "key": "net.ipv4.conf.default.accept_redirects", "value": "0"}]
-    plan = {"enforce": ["TRP-MOD-002", "TRP-MOD-004"],
-            "params": {"TRP-MOD-002": {"modules": ["usb-storage"]}, "TRP-MOD-004": {"modules": ["firewire-core"]}}}
-    assert enforced_items(plan, "modules") == [{"id": "TRP-MOD-002", "key": "usb-storage", "value": ""},
-                                               {"id": "TRP-MOD-004", "key": "firewire-core", "value": ""}]
 
 
 def test_sshd_config_shows_the_effective_values_of_the_passing_controls_and_the_enforced_ones():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tripod.hardening.sshd import enforced_items
+from tripod.hardening.enforced import enforced_items
 from tripod.hardening.sysctl import HEADER, merge
 
 PLAN = {"enforce": ["TRP-SYSCTL-010", "TRP-CORE-002"],

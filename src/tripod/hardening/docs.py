@@ -29,7 +29,8 @@ tripod run harden -i clients/acme -e hardening_mode=audit --tags TRP-SSH-001   #
 
 - **Audit is cheap.** The compliance facts (`tripod.maintenance.compliance_facts`, one round trip,
   its `hardening` probe reads the kernel parameters, file modes, PAM, sudo, journald, banners,
-  audit rules and so on) are evaluated on the controller by `tripod.maintenance.hardening_audit`,
+  audit rules and so on) are evaluated on the controller by `tripod.maintenance.hardening_audit` (in
+  `tripod audit`, by the same code inside the one `tripod.maintenance.evaluate` task),
   one pure function per control (`src/tripod/hardening/evaluators/`, one module per catalog group, run by the one
   check engine `src/tripod/checks/engine.py`). There is no command task
   per control. Windows reads its registry values, account and audit policy in one more round trip

@@ -18,19 +18,6 @@ _KEY = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)(\s|=|$)")
 _MATCH = re.compile(r"^\s*Match\s", re.IGNORECASE)
 
 
-def enforced_items(plan: Mapping[str, Any], kind: str) -> list[dict[str, str]]:
-    """[{id, key, value}] of the enforced controls' `kind` parameters (e.g. sysctl), in plan order:
-    one looped task sets them all, and its output still names each control.
-    A list parameter (e.g. modules) gives one item per entry, with an empty value."""
-    params = plan.get("params") or {}
-    items: list[dict[str, str]] = []
-    for control_id in plan.get("enforce") or []:
-        wanted = (params.get(control_id) or {}).get(kind) or {}
-        pairs = wanted.items() if isinstance(wanted, Mapping) else ((entry, "") for entry in wanted)
-        items.extend({"id": str(control_id), "key": str(key), "value": str(value)} for key, value in pairs)
-    return items
-
-
 def settings(plan: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> dict[str, str]:
     """{Keyword: value} of the enforced controls that set sshd keywords, in plan order, then `extra`."""
     params = plan.get("params") or {}
