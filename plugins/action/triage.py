@@ -110,7 +110,6 @@ def triage(store: Any, routes: Mapping[str, Any], secrets: Any, *, check: bool =
     from tripod.triage.intake import TicketChanges, triage_findings
 
     clients = {r.client for r in routes.values()} | {""}  # '': alerts for the operator's unassigned sink
-    hosts = set(routes)
     tickets = store.tickets
     if check:
         dry = DryRunTickets(tickets)
@@ -120,7 +119,7 @@ def triage(store: Any, routes: Mapping[str, Any], secrets: Any, *, check: bool =
                 "would_send": dry.would_send, "sent": {}, "errors": [], "tickets": [],
                 "waiting": before, "requeued": 0,
                 "changed": bool(dry.would_send or before["queued"] or (retry_failed and before["failed"]))}
-    changes = TicketChanges(tickets, hosts)
+    changes = TicketChanges(tickets, routes.values())
     requeued = tickets.retry_failed() if retry_failed else 0
     outcomes = triage_findings(tickets, routes.values())
     follow_policy(tickets, routes)

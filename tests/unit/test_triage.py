@@ -160,15 +160,17 @@ def test_a_backlog_collapses_to_the_latest_result_of_each_check(store, tmp_path)
 def test_the_cursor_means_a_finding_is_triaged_once(store, tmp_path):
     srv1 = host_route(tmp=tmp_path)
     record(store, "srv1", [finding("TRP-SVC-002", "fail")])
-    changes = TicketChanges(store.tickets, ["srv1"])
-    first = triage_findings(store.tickets, [srv1])
-    assert [t.check_id for t in changes.since(store.tickets)] == ["TRP-SVC-002"]
+    other = host_route(client="globex", tmp=tmp_path)  # another client's srv1
+    record(store, "srv1", [finding("TRP-DISK-001", "fail")], client="globex")
+    changes = TicketChanges(store.tickets, [srv1])
+    first = triage_findings(store.tickets, [srv1, other])
+    assert [t.check_id for t in changes.since(store.tickets)] == ["TRP-SVC-002"], "acme's srv1 only"
     # The next triage may start in the same second as the ticket's update: it changed nothing.
-    changes = TicketChanges(store.tickets, ["srv1"])
+    changes = TicketChanges(store.tickets, [srv1])
     again = triage_findings(store.tickets, [srv1])
-    assert first["opened"] == 1 and again["findings"] == 0
+    assert first["opened"] == 2 and again["findings"] == 0
     assert changes.since(store.tickets) == []
-    assert store.tickets.find()[0].occurrences == 1
+    assert store.tickets.find(client="acme")[0].occurrences == 1
 
 
 def test_the_database_refuses_a_second_open_ticket_for_the_same_problem(store, tmp_path):

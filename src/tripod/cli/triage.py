@@ -134,7 +134,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
     with EvidenceStore() as store:
         where = store.display
         tickets = store.tickets
-        changes = TicketChanges(tickets, table.routes)
+        changes = TicketChanges(tickets, table.routes.values())
         if args.retry_failed:
             console.print(f"queued again: {tickets.retry_failed()} rejected event(s)")
         outcomes = triage_findings(tickets, table.routes.values())

@@ -10,7 +10,7 @@ before the request is answered: an alert that was acknowledged is never lost.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 
 from tripod.models import utc_now
 from tripod.store.tickets import Ticket, TicketStore
@@ -22,16 +22,22 @@ from tripod.triage.routing import Route
 
 
 class TicketChanges:
-    """The tickets of `hosts` as they are now, to tell afterwards which ones a triage opened or changed.
-    Records are compared whole: timestamps are to the second, and two triages can run within one."""
+    """The tickets of the routed hosts as they are now, to tell afterwards which ones a triage opened or
+    changed. A host is its client and name (two clients may both have a `dc01`), and only the routed
+    clients' tickets are read. Records are compared whole: timestamps are to the second, and two
+    triages can run within one."""
 
-    def __init__(self, tickets: TicketStore, hosts: Collection[str]) -> None:
-        self._hosts = set(hosts)
-        self._before = {t.ticket_id: t for t in tickets.find() if t.host in self._hosts}
+    def __init__(self, tickets: TicketStore, routes: Iterable[Route]) -> None:
+        self._hosts = {(route.client, route.host) for route in routes}
+        self._before = {t.ticket_id: t for t in self._current(tickets)}
+
+    def _current(self, tickets: TicketStore) -> list[Ticket]:
+        return [t for client in sorted({client for client, _host in self._hosts})
+                for t in tickets.find(client=client) if (t.client, t.host) in self._hosts]
 
     def since(self, tickets: TicketStore) -> list[Ticket]:
         """The tickets of the hosts that are new or differ from what they were."""
-        return [t for t in tickets.find() if t.host in self._hosts and self._before.get(t.ticket_id) != t]
+        return [t for t in self._current(tickets) if self._before.get(t.ticket_id) != t]
 
 
 def triage_host(tickets: TicketStore, route: Route) -> Counter[str]:
