@@ -1,9 +1,10 @@
 """Benchmark: tripod.maintenance.compliance_facts against ansible.builtin.setup on a Debian container.
 
-Both modules run on the same host, over the same SSH connection (the repository's ansible.cfg:
-pipelining, ControlPersist) with become, in ONE ansible-playbook run, interleaved: round i runs
-setup then compliance_facts, round i+1 the other way round, so that warm-up, caches and
-background load hit both alike. Each task's wall time comes from the JSON callback (task start
+Both modules, and `ping` as the floor, run on the same host, over the same SSH connection (the
+repository's ansible.cfg: pipelining, ControlPersist) with become, in ONE ansible-playbook run,
+interleaved: round i runs ping, setup, compliance_facts, round i+1 the other way round, so that
+warm-up, caches and background load hit all alike. P1 is the facts module's marginal cost over
+ping divided by setup's (goal: at most 0.5). Each task's wall time comes from the JSON callback (task start
 to end, as Ansible sees it: connection, transfer, execution, result); the module's own run time
 on the target is its `duration_seconds`.
 
@@ -37,7 +38,7 @@ if str(REPO_ROOT) not in sys.path:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=10, help="rounds of (setup, compliance_facts); default 10")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of (ping, setup, compliance_facts); default 10")
     parser.add_argument("--release", choices=("12", "13"), default="12", help="Debian release of the container")
     parser.add_argument("--name", default="tripod-bench-facts", help="container name (default tripod-bench-facts)")
     parser.add_argument("--keep", action="store_true", help="leave the container running afterwards")
@@ -58,10 +59,11 @@ def playbook(rounds: int, host: str) -> str:
         "    - name: warm-up (connection, become, interpreter)\n      ansible.builtin.ping:\n",
     ]
     for index in range(rounds):
-        pair = [("setup", "ansible.builtin.setup:\n"), ("compliance_facts", "tripod.maintenance.compliance_facts:\n")]
+        trio = [("ping", "ansible.builtin.ping:\n"), ("setup", "ansible.builtin.setup:\n"),
+                ("compliance_facts", "tripod.maintenance.compliance_facts:\n")]
         if index % 2:
-            pair.reverse()
-        for label, module in pair:
+            trio.reverse()
+        for label, module in trio:
             tasks.append(f"    - name: bench {index} {label}\n      {module}")
     return (
         f"- name: compliance_facts vs setup\n  hosts: {host}\n  gather_facts: false\n  tasks:\n" + "".join(tasks)
@@ -98,7 +100,7 @@ def run_benchmark(inventory: Path, host: str, rounds: int, workdir: Path) -> dic
     book = workdir / "bench.yml"
     book.write_text(playbook(rounds, host), encoding="utf-8")
     output = ansible_playbook(inventory, book)
-    timings: dict[str, list[float]] = {"setup": [], "compliance_facts": [], "module_duration": []}
+    timings: dict[str, list[float]] = {"ping": [], "setup": [], "compliance_facts": [], "module_duration": []}
     for task in output["plays"][0]["tasks"]:
         name = task["task"]["name"]
         if not name.startswith("bench "):
@@ -113,18 +115,24 @@ def run_benchmark(inventory: Path, host: str, rounds: int, workdir: Path) -> dic
     return timings
 
 
-# Runs inside the container as root: both AnsiballZ payloads, interleaved, timed around each process.
+# Runs inside the container as root: the AnsiballZ payloads, interleaved, timed around each process:
+# wall time, and CPU time (user + system of the payload and every command it runs).
 TARGET_TIMER = """
-import json, subprocess, sys, time
+import json, resource, subprocess, sys, time
 wrappers = json.loads(sys.argv[1])
 rounds = int(sys.argv[2])
 out = {label: [] for label in wrappers}
+out.update({label + "_cpu": [] for label in wrappers})
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 for index in range(rounds):
     order = sorted(wrappers) if index % 2 else sorted(wrappers, reverse=True)
     for label in order:
-        start = time.perf_counter()
+        start, used = time.perf_counter(), cpu()
         done = subprocess.run([sys.executable, wrappers[label]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         out[label].append(time.perf_counter() - start)
+        out[label + "_cpu"].append(cpu() - used)
         if done.returncode != 0:
             sys.exit("%s exited %s" % (label, done.returncode))
 print(json.dumps(out))
@@ -132,7 +140,7 @@ print(json.dumps(out))
 
 
 def run_target_side(lib, name: str, inventory: Path, host: str, rounds: int, workdir: Path) -> dict:
-    """Both modules' cost on the target alone, without Ansible's controller and SSH overhead.
+    """The modules' cost on the target alone, without Ansible's controller and SSH overhead.
 
     One non-pipelined run with ANSIBLE_KEEP_REMOTE_FILES leaves each module's self-contained
     AnsiballZ payload (module, module_utils and arguments) on the host; the container then runs the
@@ -142,6 +150,7 @@ def run_target_side(lib, name: str, inventory: Path, host: str, rounds: int, wor
     book = workdir / "keep.yml"
     book.write_text(
         f"- name: keep the payloads\n  hosts: {host}\n  gather_facts: false\n  tasks:\n"
+        "    - name: ping\n      ansible.builtin.ping:\n"
         "    - name: setup\n      ansible.builtin.setup:\n"
         "    - name: compliance_facts\n      tripod.maintenance.compliance_facts:\n",
         encoding="utf-8",
@@ -152,15 +161,21 @@ def run_target_side(lib, name: str, inventory: Path, host: str, rounds: int, wor
     wrappers = {}
     for path in found:
         label = Path(path).stem[len("AnsiballZ_"):]
-        if label in ("setup", "compliance_facts"):
+        if label in ("ping", "setup", "compliance_facts"):
             wrappers[label] = path
-    if set(wrappers) != {"setup", "compliance_facts"}:
-        raise SystemExit(f"could not find both kept payloads on the target: {found}")
+    if set(wrappers) != {"ping", "setup", "compliance_facts"}:
+        raise SystemExit(f"could not find the three kept payloads on the target: {found}")
     result = lib.podman("exec", name, "python3", "-c", TARGET_TIMER, json.dumps(wrappers), str(rounds))
     return json.loads(result.stdout)
 
 
+def p1(ping: float, setup: float, facts: float) -> float:
+    """The facts module's marginal cost over ping, divided by setup's (the issue's P1; goal at most 0.5)."""
+    return (facts - ping) / (setup - ping) if setup > ping else float("nan")
+
+
 def report(timings: dict, rounds: int, target: str) -> dict:
+    ping = statistics.median(timings["ping"])
     setup = statistics.median(timings["setup"])
     facts = statistics.median(timings["compliance_facts"])
     module = statistics.median(timings["module_duration"])
@@ -170,32 +185,41 @@ def report(timings: dict, rounds: int, target: str) -> dict:
         "setup_median_s": round(setup, 3),
         "compliance_facts_median_s": round(facts, 3),
         "ratio_compliance_over_setup": round(facts / setup, 3),
+        "ping_median_s": round(ping, 3),
+        "p1": round(p1(ping, setup, facts), 3),
         "compliance_facts_target_side_median_s": round(module, 3),
         "controller": f"{platform.node()} {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} at the end",
     }
     print(f"target: {target}, {rounds} interleaved rounds, per-task wall time as Ansible sees it")
+    print(f"  ansible.builtin.ping                    median {ping:6.3f} s")
     print(f"  ansible.builtin.setup (default subset)  median {setup:6.3f} s   "
           f"(min {min(timings['setup']):.3f}, max {max(timings['setup']):.3f})")
     print(f"  tripod.maintenance.compliance_facts     median {facts:6.3f} s   "
           f"(min {min(timings['compliance_facts']):.3f}, max {max(timings['compliance_facts']):.3f})")
     print(f"  ratio compliance_facts / setup          {facts / setup:6.3f}")
+    print(f"  P1 (facts - ping) / (setup - ping)      {p1(ping, setup, facts):6.3f}")
     print(f"  compliance_facts on the target (duration_seconds) median {module:.3f} s")
     errors = [e for run in timings.get("errors", []) for e in run]
     if errors:
         print(f"  probe errors seen: {errors[:3]}")
     direct = timings.get("target_side")
     if direct:
-        d_setup = statistics.median(direct["setup"])
-        d_facts = statistics.median(direct["compliance_facts"])
+        med = {label: statistics.median(values) for label, values in direct.items()}
         summary.update({
-            "target_side_setup_median_s": round(d_setup, 3),
-            "target_side_compliance_facts_median_s": round(d_facts, 3),
-            "target_side_ratio": round(d_facts / d_setup, 3),
+            "target_side_setup_median_s": round(med["setup"], 3),
+            "target_side_compliance_facts_median_s": round(med["compliance_facts"], 3),
+            "target_side_ratio": round(med["compliance_facts"] / med["setup"], 3),
+            "target_side_ping_median_s": round(med["ping"], 3),
+            "target_side_p1": round(p1(med["ping"], med["setup"], med["compliance_facts"]), 3),
+            "target_side_cpu_median_s": {label: round(med[label + "_cpu"], 3) for label in ("ping", "setup", "compliance_facts")},
+            "target_side_cpu_p1": round(p1(med["ping_cpu"], med["setup_cpu"], med["compliance_facts_cpu"]), 3),
         })
-        print("on the target alone (each AnsiballZ payload run by the container's python3, interleaved):")
-        print(f"  ansible.builtin.setup                   median {d_setup:6.3f} s")
-        print(f"  tripod.maintenance.compliance_facts     median {d_facts:6.3f} s")
-        print(f"  ratio compliance_facts / setup          {d_facts / d_setup:6.3f}")
+        print("on the target alone (each AnsiballZ payload run by the container's python3, interleaved; wall / CPU):")
+        for label, name in (("ping", "ansible.builtin.ping"), ("setup", "ansible.builtin.setup"),
+                            ("compliance_facts", "tripod.maintenance.compliance_facts")):
+            print(f"  {name:38}  median {med[label]:6.3f} s / {med[label + '_cpu']:6.3f} s")
+        print(f"  ratio compliance_facts / setup          {summary['target_side_ratio']:6.3f}")
+        print(f"  P1 wall / CPU                           {summary['target_side_p1']:6.3f} / {summary['target_side_cpu_p1']:.3f}")
     print(f"  controller: {summary['controller']}")
     return summary
 
