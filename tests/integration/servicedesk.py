@@ -242,6 +242,14 @@ def post(url: str, alerts: list[dict[str, Any]], token: str | None = SERVE_TOKEN
         return exc.code, json.loads(exc.read())
 
 
+def wait_for(condition: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
 class Serve:
     def __init__(self, inventory: Path, env: dict[str, str], *extra: str) -> None:
         self.process = subprocess.Popen(
@@ -253,6 +261,15 @@ class Serve:
         match = re.search(r"listening on (127\.0\.0\.1:\d+)", line)
         assert match, line + self.process.stdout.read()
         self.base = f"http://{match.group(1)}"
+
+    def health(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.base}/healthz", timeout=10) as answer:
+            return json.loads(answer.read())
+
+    def drain(self, timeout: float = 60) -> None:
+        """Wait until the delivery thread has sent every queued event: a 200 means the event is in
+        the store, and it reaches the sink a moment later (or at the next start, after a stop)."""
+        wait_for(lambda: self.health()["queued_events"] == 0, timeout, "the queued events to be sent")
 
     def stop(self) -> str:
         self.process.send_signal(signal.SIGTERM)

@@ -5,14 +5,10 @@ login, and processes killed with SIGKILL in the middle of a batch, then restarte
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any
@@ -30,6 +26,7 @@ from tests.integration.servicedesk import (
     free_port,
     jsonl,
     post,
+    wait_for,
     write_inventory,
 )
 
@@ -156,14 +153,6 @@ def test_email_to_a_server_without_starttls_is_refused_and_nothing_is_sent(tmp_p
 
 # -- killed mid-batch ---------------------------------------------------------------------
 
-def wait_for(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def test_triage_killed_mid_batch_and_restarted_loses_and_duplicates_no_ticket(tmp_path):
     data = tmp_path / "data"
     hosts = {f"srv{n:02d}": "tier_srp_server" for n in range(12)}
@@ -253,8 +242,7 @@ def test_serve_files_one_ticket_per_alert_and_a_restart_after_kill_loses_nothing
             assert post(f"{second.base}/alertmanager", [alert("web0", "NodeDown", "resolved")])[1]["outcomes"] == \
                 {"resolved": 1}
             wait_for(lambda: len(api.accepted()) == 6, 60, "the 5 openings and 1 resolution")
-            with urllib.request.urlopen(f"{second.base}/healthz", timeout=10) as health:
-                assert json.loads(health.read())["failed_events"] == 0
+            assert second.health()["failed_events"] == 0
         finally:
             log = second.stop()
     assert "stopped; queued events are sent by the next start" in log

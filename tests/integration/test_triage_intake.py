@@ -75,6 +75,7 @@ def test_an_alert_of_another_client_is_rejected_and_bad_requests_get_400(acme):
                            "is in the future")):
             status, answer = raw(server.base, bad)
             assert (status, part in answer["error"]) == (400, True), (bad[:120], answer)
+        server.drain()
     finally:
         log = server.stop()
     assert "Traceback" not in log
@@ -94,6 +95,7 @@ def test_the_operators_unassigned_sink_gets_them_never_a_clients(acme):
     try:
         status, answer = post(f"{server.base}/alertmanager", [STRANGER], token=None)
         assert (status, answer["outcomes"]) == (200, {"opened": 1})
+        server.drain()
     finally:
         server.stop()
     (ticket,) = jsonl(root / "unassigned.jsonl")
