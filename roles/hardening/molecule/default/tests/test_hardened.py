@@ -1,6 +1,7 @@
 """Testinfra checks of the hardening scenario: the enforced settings are in effect, not only written.
 
-Run by verify.yml through pytest against every instance (podman connection, as root).
+Run by verify.yml through pytest against every instance (podman connection, as root). The role
+itself ran over SSH as the tripod user, with sudo: the management user of this scenario.
 """
 
 import re
@@ -79,8 +80,8 @@ def test_pam_locks_out_after_failures_but_never_the_management_group(host):
     assert re.search(r"^auth\s+\[default=die\]\s+pam_faillock\.so authfail", auth, re.M)
     conf = host.file("/etc/security/faillock.conf").content_string
     assert re.search(r"^deny = 5$", conf, re.M) and re.search(r"^unlock_time = 900$", conf, re.M)
-    # podman exec runs as root here, so root's group is the management group
-    assert re.search(r"^admin_group = root$", conf, re.M)
+    # the role ran over SSH as the tripod user: its primary group is the management group
+    assert re.search(r"^admin_group = tripod$", conf, re.M)
     assert "pam_pwquality.so" in host.file("/etc/pam.d/common-password").content_string
     assert "pam_tmpdir.so" in host.file("/etc/pam.d/common-session").content_string
 
