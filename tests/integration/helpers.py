@@ -1,12 +1,13 @@
 """What the integration tests share: the `tripod` command run as a user runs it, the CI rule
-for missing tools, and a checksum of what a run must not change on a host."""
+for missing tools, waiting for a condition, and a checksum of what a run must not change on a host."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,15 @@ def tripod(*args: str, data_dir: Path | None = None, env: Mapping[str, str] | No
         env.pop("ANSIBLE_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "tripod.cli", *args], cwd=cwd, env=dict(env), capture_output=True,
                           text=True, timeout=timeout)
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll `condition` until it is true; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
 
 
 def checksum(name: str) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from tests.integration.helpers import REPO
+from tests.integration.helpers import REPO, wait_for
 
 
 @dataclass
@@ -240,14 +240,6 @@ def post(url: str, alerts: list[dict[str, Any]], token: str | None = SERVE_TOKEN
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
-
-
-def wait_for(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 class Serve:

@@ -22,7 +22,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ import pytest
 import yaml
 
 from tests.fleet.harness import tool_env
-from tests.integration.helpers import REPO
+from tests.integration.helpers import REPO, wait_for
 from tests.integration.servicedesk import Serve, environment, jsonl, post, write_inventory
 from tests.postgres import new_database, postgres_server, postgres_url, query
 
@@ -178,10 +177,9 @@ def test_two_triage_servers_given_the_same_alert_open_one_ticket(postgres_url, t
         fired = {host: at_once(bases, alert(host, "firing")) for host in HOSTS}
         resolved = {host: at_once(bases, alert(host, "resolved")) for host in HOSTS}
         tickets = query(postgres_url, "SELECT ticket_id, host, check_id, status, occurrences FROM tickets")
-        for _attempt in range(600):  # the delivery threads send the queued events (waited for, not timed)
-            if not query(postgres_url, "SELECT 1 FROM ticket_events WHERE status <> 'sent'"):
-                break
-            time.sleep(0.1)
+        # the delivery threads send the queued events (waited for, not timed)
+        wait_for(lambda: not query(postgres_url, "SELECT 1 FROM ticket_events WHERE status <> 'sent'"), 60,
+                 "every ticket event to be sent")
     finally:
         logs = [server.stop() for server in servers]
     for host in HOSTS:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.helpers import REPO, need, tripod
+from tests.integration.helpers import REPO, need, tripod, wait_for
 from tests.integration.servicedesk import (
     SERVE_TOKEN,
     TOKEN,
@@ -26,7 +26,6 @@ from tests.integration.servicedesk import (
     free_port,
     jsonl,
     post,
-    wait_for,
     write_inventory,
 )
 
